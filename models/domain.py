@@ -1,0 +1,424 @@
+"""The plan: lines, function rules, policy, and the checks that keep them sound.
+
+Everything here is immutable. A plan is built once (by the importer, or by an
+edit that produces a new plan) and validated in one place, :func:`validate`,
+which returns every problem at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+
+from models.issues import Issue
+
+__all__ = [
+    "DEFAULT_INTERNAL_FUNCTIONS",
+    "Basis",
+    "Bound",
+    "Curve",
+    "FunctionRule",
+    "Kind",
+    "Line",
+    "Objective",
+    "Plan",
+    "Policy",
+    "RatioRule",
+    "default_kind",
+    "normalise_name",
+    "validate",
+]
+
+
+class Kind(StrEnum):
+    CUSTOMER = "customer"
+    INTERNAL = "internal"
+
+
+class Curve(StrEnum):
+    DIMINISHING = "diminishing"
+    LINEAR = "linear"
+
+
+class Objective(StrEnum):
+    MAX_IMPACT = "max-impact"
+    MIN_CHANGE = "min-change"
+
+
+class Basis(StrEnum):
+    """What a function floor or cap is measured against."""
+
+    AMOUNT = "amount"
+    BUDGET = "% of budget"
+    CURRENT = "% of current"
+
+
+#: Functions treated as internal when neither the line nor the Functions sheet says.
+DEFAULT_INTERNAL_FUNCTIONS = frozenset(
+    {
+        "hr",
+        "humanresources",
+        "people",
+        "peopleandculture",
+        "peopleculture",
+        "it",
+        "informationtechnology",
+        "technology",
+        "internalcomms",
+        "internalcommunications",
+        "internalcommunication",
+        "comms",
+    }
+)
+
+
+def normalise_name(text: str) -> str:
+    """Key used to match function and line names: case and spacing ignored."""
+    return " ".join(text.split()).casefold()
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def default_kind(function: str) -> Kind:
+    """HR, IT and internal communications (in their usual spellings) are internal."""
+    compact = _compact(function.replace("&", "and"))
+    return Kind.INTERNAL if compact in DEFAULT_INTERNAL_FUNCTIONS else Kind.CUSTOMER
+
+
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """A function floor or cap: an amount, or a fraction of the budget or of current spend."""
+
+    value: float
+    basis: Basis = Basis.AMOUNT
+
+    def resolve(self, budget: float, current_total: float) -> float:
+        """The bound in money for a plan with this budget and function current total."""
+        if self.basis is Basis.AMOUNT:
+            return self.value
+        if self.basis is Basis.BUDGET:
+            return self.value * budget
+        return self.value * current_total
+
+    def describe(self) -> str:
+        if self.basis is Basis.AMOUNT:
+            return f"{self.value:,.0f}"
+        pct = f"{self.value * 100:g}%"
+        return pct if self.basis is Basis.BUDGET else f"{pct} of current"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One row of the budget."""
+
+    name: str
+    function: str
+    kind: Kind
+    current: float
+    floor: float = 0.0
+    cap: float | None = None
+    weight: float = 1.0
+    curve: Curve = Curve.DIMINISHING
+    half_return: float | None = None
+    locked: bool = False
+    max_change: float | None = None
+    #: Excel row the line came from, for messages; not part of the plan's identity.
+    source_row: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionRule:
+    """Kind, floor and cap of one function, as set in the Functions sheet or the window."""
+
+    function: str
+    kind: Kind | None = None
+    floor: Bound | None = None
+    cap: Bound | None = None
+    source_row: int | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RatioRule:
+    """``sum(left) >= factor * sum(right)``, both sides functions."""
+
+    left: str
+    factor: float
+    right: str
+    source_row: int | None = field(default=None, compare=False)
+
+    def describe(self) -> str:
+        return f"{self.left} >= {self.factor:g} x {self.right}"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The rules of one plan."""
+
+    total_budget: float | None = None
+    spend_whole_budget: bool = False
+    internal_share_min: float | None = None
+    internal_share_max: float | None = None
+    max_change: float | None = None
+    objective: Objective = Objective.MAX_IMPACT
+    relative_change: bool = False
+    functions: tuple[FunctionRule, ...] = ()
+    ratios: tuple[RatioRule, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Lines and policy: everything a solve needs."""
+
+    lines: tuple[Line, ...]
+    policy: Policy = Policy()
+    name: str = "Plan"
+
+    @property
+    def current_total(self) -> float:
+        return math.fsum(line.current for line in self.lines)
+
+    @property
+    def budget(self) -> float:
+        """The total budget: the policy's, or today's total spend."""
+        budget = self.policy.total_budget
+        return self.current_total if budget is None else budget
+
+    def functions(self) -> list[str]:
+        """Function names in order of first appearance."""
+        seen: dict[str, str] = {}
+        for line in self.lines:
+            seen.setdefault(normalise_name(line.function), line.function)
+        return list(seen.values())
+
+    def function_current(self) -> dict[str, float]:
+        totals: dict[str, float] = {}
+        for line in self.lines:
+            key = normalise_name(line.function)
+            totals[key] = totals.get(key, 0.0) + line.current
+        return totals
+
+    def function_rule(self, function: str) -> FunctionRule | None:
+        key = normalise_name(function)
+        for rule in self.policy.functions:
+            if normalise_name(rule.function) == key:
+                return rule
+        return None
+
+    def with_policy(self, **changes: object) -> Plan:
+        return replace(self, policy=replace(self.policy, **changes))  # type: ignore[arg-type]
+
+    def scaled(self, factor: float) -> Plan:
+        """The same plan with every amount multiplied by ``factor`` (shares unchanged)."""
+
+        def scale_bound(bound: Bound | None) -> Bound | None:
+            if bound is None or bound.basis is not Basis.AMOUNT:
+                return bound
+            return Bound(bound.value * factor, bound.basis)
+
+        lines = tuple(
+            replace(
+                line,
+                current=line.current * factor,
+                floor=line.floor * factor,
+                cap=None if line.cap is None else line.cap * factor,
+                half_return=None if line.half_return is None else line.half_return * factor,
+            )
+            for line in self.lines
+        )
+        rules = tuple(
+            replace(rule, floor=scale_bound(rule.floor), cap=scale_bound(rule.cap))
+            for rule in self.policy.functions
+        )
+        budget = self.policy.total_budget
+        policy = replace(
+            self.policy,
+            total_budget=None if budget is None else budget * factor,
+            functions=rules,
+        )
+        return replace(self, lines=lines, policy=policy)
+
+
+def _money(value: float) -> str:
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def _line_issues(lines: Iterable[Line], columns: Mapping[str, str]) -> list[Issue]:
+    issues: list[Issue] = []
+    seen: dict[str, Line] = {}
+
+    def issue(line: Line, column: str, message: str) -> None:
+        issues.append(Issue("Budget", line.source_row, columns.get(column), message))
+
+    for line in lines:
+        if not line.name.strip():
+            issue(line, "line", "The line has no name")
+        key = normalise_name(line.name)
+        if key in seen:
+            first = seen[key]
+            where = f" on row {first.source_row}" if first.source_row else ""
+            issue(
+                line,
+                "line",
+                f"Line name {line.name.strip()!r} is used twice "
+                f"(also as {first.name.strip()!r}{where}); names must be unique",
+            )
+        else:
+            seen[key] = line
+        if not line.function.strip():
+            issue(line, "function", f"Line {line.name!r} has no function")
+        for column, label, value in (
+            ("current", "Current spend", line.current),
+            ("floor", "Floor", line.floor),
+            ("cap", "Cap", line.cap),
+            ("weight", "Weight", line.weight),
+        ):
+            if value is None:
+                continue
+            if not math.isfinite(value):
+                issue(line, column, f"{label} of {line.name!r} is not a finite number")
+            elif value < 0:
+                issue(line, column, f"{label} {_money(value)} of {line.name!r} is negative")
+        if line.half_return is not None and not line.half_return > 0:
+            issue(
+                line,
+                "half_return",
+                f"Half-return spend {_money(line.half_return)} of {line.name!r} must be above 0",
+            )
+        if line.cap is not None and line.floor > line.cap:
+            issue(
+                line,
+                "floor",
+                f"Floor {_money(line.floor)} of {line.name!r} is above its cap {_money(line.cap)}",
+            )
+        if line.max_change is not None and not 0 <= line.max_change:
+            issue(line, "max_change", f"Max change of {line.name!r} must not be negative")
+    return issues
+
+
+def _share_issue(value: float | None, label: str) -> list[Issue]:
+    if value is None:
+        return []
+    if not 0 <= value <= 1:
+        return [Issue("Policy", None, None, f"{label} {value * 100:g}% must be between 0% and 100%")]
+    return []
+
+
+def validate(plan: Plan, columns: Mapping[str, str] | None = None) -> list[Issue]:
+    """Every problem with the plan, each naming where it is.
+
+    ``columns`` maps field names (``"current"``, ``"floor"``...) to the Excel
+    column letters of the Budget sheet, when the plan came from a workbook.
+    """
+    columns = columns or {}
+    issues = _line_issues(plan.lines, columns)
+    if not plan.lines:
+        issues.append(Issue("Budget", None, None, "The plan has no lines"))
+    policy = plan.policy
+    if policy.total_budget is not None and not (
+        math.isfinite(policy.total_budget) and policy.total_budget >= 0
+    ):
+        issues.append(
+            Issue("Policy", None, None, f"Total budget {_money(policy.total_budget)} is negative")
+        )
+    if policy.max_change is not None and policy.max_change < 0:
+        issues.append(Issue("Policy", None, None, "Max change must not be negative"))
+    issues += _share_issue(policy.internal_share_min, "Internal share min")
+    issues += _share_issue(policy.internal_share_max, "Internal share max")
+    smin, smax = policy.internal_share_min, policy.internal_share_max
+    if smin is not None and smax is not None and smin > smax:
+        issues.append(
+            Issue(
+                "Policy",
+                None,
+                None,
+                f"Internal share min {smin * 100:g}% is above internal share max {smax * 100:g}%",
+            )
+        )
+    issues += _function_issues(plan)
+    return issues
+
+
+def _function_issues(plan: Plan) -> list[Issue]:
+    issues: list[Issue] = []
+    known = {normalise_name(line.function) for line in plan.lines}
+    kinds: dict[str, tuple[Kind, Line]] = {}
+    for line in plan.lines:
+        key = normalise_name(line.function)
+        if key in kinds and kinds[key][0] is not line.kind:
+            other = kinds[key][1]
+            issues.append(
+                Issue(
+                    "Budget",
+                    line.source_row,
+                    None,
+                    f"Function {line.function!r} is {line.kind} on line {line.name!r} "
+                    f"but {other.kind} on line {other.name!r}; a function has one kind",
+                )
+            )
+        kinds.setdefault(key, (line.kind, line))
+    budget = plan.budget
+    current = plan.function_current()
+    seen: set[str] = set()
+    for rule in plan.policy.functions:
+        key = normalise_name(rule.function)
+        where = ("Functions", rule.source_row, None)
+        if key in seen:
+            issues.append(Issue(*where, f"Function {rule.function!r} is listed twice"))
+        seen.add(key)
+        if key not in known:
+            issues.append(
+                Issue(*where, f"Function {rule.function!r} has no lines in the Budget sheet")
+            )
+            continue
+        for label, bound in (("floor", rule.floor), ("cap", rule.cap)):
+            if bound is None:
+                continue
+            if not math.isfinite(bound.value) or bound.value < 0:
+                issues.append(
+                    Issue(*where, f"The {label} of {rule.function} ({bound.describe()}) is negative")
+                )
+            elif bound.basis is Basis.BUDGET and bound.value > 1:
+                issues.append(
+                    Issue(
+                        *where,
+                        f"The {label} of {rule.function} is {bound.describe()} of the budget; "
+                        "a share of the budget cannot be above 100%",
+                    )
+                )
+        if rule.floor is not None and rule.cap is not None:
+            floor = rule.floor.resolve(budget, current.get(key, 0.0))
+            cap = rule.cap.resolve(budget, current.get(key, 0.0))
+            if floor > cap + 1e-9 * max(1.0, abs(cap)):
+                issues.append(
+                    Issue(
+                        *where,
+                        f"The floor of {rule.function} ({rule.floor.describe()} = {_money(floor)}) "
+                        f"is above its cap ({rule.cap.describe()} = {_money(cap)})",
+                    )
+                )
+    for ratio in plan.policy.ratios:
+        for side in (ratio.left, ratio.right):
+            if normalise_name(side) not in known:
+                issues.append(
+                    Issue(
+                        "Policy",
+                        ratio.source_row,
+                        None,
+                        f"Ratio rule {ratio.describe()!r} names function {side!r}, "
+                        "which no line has",
+                    )
+                )
+        if not math.isfinite(ratio.factor) or ratio.factor < 0:
+            issues.append(
+                Issue(
+                    "Policy",
+                    ratio.source_row,
+                    None,
+                    f"Ratio rule {ratio.describe()!r} has a negative factor",
+                )
+            )
+    return issues

@@ -1,0 +1,34 @@
+"""A problem with the user's input, named by where it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Issue"]
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    """One problem with the input, placed as Excel shows it."""
+
+    sheet: str
+    row: int | None  # 1-based, as Excel shows it
+    column: str | None  # "C", as Excel shows it
+    message: str  # "Floor 120,000 is above cap 100,000"
+
+    def where(self) -> str:
+        parts = [f"sheet {self.sheet}"] if self.sheet else []
+        if self.column and self.row:
+            parts.append(f"cell {self.column}{self.row}")
+        elif self.row:
+            parts.append(f"row {self.row}")
+        elif self.column:
+            parts.append(f"column {self.column}")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        where = self.where()
+        return f"{where}: {self.message}" if where else self.message
+
+    def to_json(self) -> dict[str, object]:
+        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}

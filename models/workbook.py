@@ -1,0 +1,670 @@
+"""Reading a plan from an .xlsx workbook (workbook format version 1).
+
+Sheets and columns are found by name, case-insensitively, ignoring spaces,
+punctuation and units in brackets, with the synonyms finance people use. The
+header row may sit below title rows. Every problem is reported at once, each
+naming sheet, row and column; nothing that cannot be read with certainty is
+guessed.
+
+The Budget sheet is read with calamine (fast). Cells that calamine reads as
+blank are looked at again with openpyxl when the sheet holds formulas or
+error cells, so a formula with no cached value or a ``#REF!`` is reported,
+never taken for an empty cell. The small Functions and Policy sheets are read
+with openpyxl, which also tells which cells are formatted as percentages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final, TypeVar
+
+from openpyxl.utils import get_column_letter
+
+from models import cells
+from models.cells import CellError, CellValue, is_blank
+from models.domain import (
+    Basis,
+    Bound,
+    Curve,
+    FunctionRule,
+    Kind,
+    Line,
+    Objective,
+    Plan,
+    Policy,
+    RatioRule,
+    default_kind,
+    normalise_name,
+    validate,
+)
+from models.issues import Issue
+from models.xlsx_guard import GuardError, WorkbookParts, check_workbook_file
+
+__all__ = ["ImportReport", "header_key", "read_plan"]
+
+HEADER_SEARCH_ROWS: Final = 40
+_T = TypeVar("_T")
+
+#: field -> header words (as compared: lower case, letters and digits only).
+BUDGET_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "line": (
+        "line", "lines", "linename", "department", "dept", "departmentname", "costcentre",
+        "costcenter", "costcentrename", "costcentername", "initiative", "item", "lineitem",
+        "budgetline", "name", "project", "programme", "program", "account",
+    ),
+    "function": (
+        "function", "businessfunction", "group", "area", "category", "division",
+        "functionarea", "unit", "businessunit", "pillar",
+    ),
+    "kind": ("kind", "type", "linetype", "focus", "customerorinternal", "customerinternal"),
+    "current": (
+        "current", "currentspend", "currentbudget", "actual", "actuals", "actualspend",
+        "lastyear", "lastyearspend", "priorYear".lower(), "prioryearspend", "baseline",
+        "baselinespend", "spend", "budget", "amount", "cost", "currentamount",
+    ),
+    "floor": ("floor", "min", "minimum", "minspend", "minimumspend", "lowerbound", "minamount"),
+    "cap": ("cap", "max", "maximum", "maxspend", "maximumspend", "ceiling", "upperbound", "maxamount"),
+    "weight": (
+        "weight", "value", "valueweight", "marginalvalue", "valueperunit", "priority",
+        "priorityweight", "impactweight", "roi", "return",
+    ),
+    "curve": ("curve", "returns", "returncurve", "responsecurve", "shape"),
+    "half_return": (
+        "halfreturn", "halfreturnspend", "halfreturnpoint", "halfreturns", "saturation",
+        "halfsaturation", "halfvaluespend",
+    ),
+    "locked": ("locked", "lock", "fixed", "keep", "frozen", "keepcurrent"),
+    "max_change": (
+        "maxchange", "maximumchange", "changelimit", "maxchangepct", "maxvariance",
+        "maxchangepercent", "changecap",
+    ),
+}
+REQUIRED: Final = ("line", "function", "current")
+LABELS: Final = {
+    "line": "Line", "function": "Function", "kind": "Kind", "current": "Current",
+    "floor": "Floor", "cap": "Cap", "weight": "Weight", "curve": "Curve",
+    "half_return": "Half-return", "locked": "Locked", "max_change": "Max change",
+}
+FUNCTION_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "function": BUDGET_COLUMNS["function"] + ("name",),
+    "kind": BUDGET_COLUMNS["kind"],
+    "floor": BUDGET_COLUMNS["floor"] + ("functionfloor",),
+    "cap": BUDGET_COLUMNS["cap"] + ("functioncap",),
+}
+POLICY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "setting": ("setting", "settings", "rule", "parameter", "name", "item", "policy"),
+    "value": ("value", "values", "setting value", "amount"),
+}
+POLICY_SETTINGS: Final[dict[str, tuple[str, ...]]] = {
+    "total_budget": ("totalbudget", "budget", "total", "budgettotal", "totalspend"),
+    "spend_whole_budget": (
+        "spendwholebudget", "spendthewholebudget", "spendentirebudget", "spendallbudget",
+        "spendall", "usewholebudget", "spendfullbudget",
+    ),
+    "internal_share_min": (
+        "internalsharemin", "mininternalshare", "minimuminternalshare", "internalshareminimum",
+    ),
+    "internal_share_max": (
+        "internalsharemax", "maxinternalshare", "maximuminternalshare", "internalsharemaximum",
+    ),
+    "max_change": ("maxchange", "maximumchange", "changelimit", "globalmaxchange"),
+    "objective": ("objective", "goal", "optimise", "optimize"),
+    "relative_change": ("relativechange", "minchangerelative", "changeisrelative"),
+    "ratio": ("ratio", "ratiorule", "ratios"),
+}
+_BUDGET_SHEETS: Final = ("budget", "budgets", "lines", "budgetlines", "plan")
+_FUNCTION_SHEETS: Final = ("functions", "function", "functionrules", "floors")
+_POLICY_SHEETS: Final = ("policy", "settings", "rules", "policies")
+_TOTAL_NAMES: Final = frozenset({"total", "totals", "grandtotal", "sum", "subtotal", "overalltotal"})
+_BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
+_RATIO = re.compile(
+    r"^\s*(?P<left>.+?)\s*(?:>=|≥|=>|at least)\s*(?P<factor>[0-9]*[.,]?[0-9]+)\s*"
+    r"(?:x|×|\*|times)?\s*(?P<right>.+?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def header_key(text: str) -> str:
+    """How a header or sheet name is compared: no case, units in brackets, spaces or punctuation."""
+    without_units = _BRACKETS.sub("", text.casefold())
+    return "".join(ch for ch in without_units if ch.isalnum())
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What reading a workbook gave: the plan, or every issue that stops it."""
+
+    path: Path
+    plan: Plan | None
+    issues: tuple[Issue, ...] = ()
+    inferred_kinds: dict[str, Kind] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and not self.issues
+
+
+class _Grid:
+    """One sheet's cells, with what calamine cannot say filled in from openpyxl."""
+
+    def __init__(self, name: str, rows: list[list[CellValue]]) -> None:
+        self.name = name
+        self.rows = rows
+        self.formulas: set[tuple[int, int]] = set()
+        self.errors: dict[tuple[int, int], str] = {}
+        self.percent: set[tuple[int, int]] = set()
+
+    def value(self, row: int, col: int) -> CellValue:
+        if row < len(self.rows) and col < len(self.rows[row]):
+            return self.rows[row][col]
+        return None
+
+    def blank_cause(self, row: int, col: int) -> str | None:
+        """Why a cell reads blank, when it is not truly empty."""
+        if (row, col) in self.errors:
+            return f"the cell holds the error {self.errors[row, col]}"
+        if (row, col) in self.formulas:
+            return (
+                "the cell holds a formula with no saved value; open the workbook "
+                "in Excel, let it calculate and save it again"
+            )
+        return None
+
+
+class _Reader:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.issues: list[Issue] = []
+        self.notes: list[str] = []
+        self.parts: WorkbookParts | None = None
+        self._openpyxl_book: object | None = None
+
+    # -- helpers ---------------------------------------------------------
+
+    def issue(self, sheet: str, row: int | None, col: int | None, message: str) -> None:
+        letter = get_column_letter(col + 1) if col is not None else None
+        self.issues.append(Issue(sheet, None if row is None else row + 1, letter, message))
+
+    def _annotate(self, grid: _Grid, *, formats: bool) -> None:
+        """Mark formula, error and percent-formatted cells using openpyxl."""
+        import openpyxl
+
+        if self._openpyxl_book is None:
+            self._openpyxl_book = openpyxl.load_workbook(
+                self.path, read_only=True, data_only=False, keep_links=False
+            )
+        book = self._openpyxl_book
+        sheet = book[grid.name]  # type: ignore[index]
+        for r, row in enumerate(sheet.iter_rows()):
+            for c, cell in enumerate(row):
+                kind = getattr(cell, "data_type", None)
+                if kind == "f":
+                    grid.formulas.add((r, c))
+                elif kind == "e":
+                    grid.errors[r, c] = str(cell.value)
+                if formats and kind == "n" and "%" in (getattr(cell, "number_format", "") or ""):
+                    grid.percent.add((r, c))
+            # cached percent values of formula cells keep their format too
+            if formats:
+                for c, cell in enumerate(row):
+                    if getattr(cell, "data_type", None) == "f" and "%" in (
+                        getattr(cell, "number_format", "") or ""
+                    ):
+                        grid.percent.add((r, c))
+
+    def grid(self, book: object, name: str, *, formats: bool) -> _Grid:
+        sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
+        grid = _Grid(name, sheet.to_python(skip_empty_area=False))
+        if formats or (
+            self.parts is not None and self.parts.has_formulas_or_errors(self.path, name)
+        ):
+            self._annotate(grid, formats=formats)
+        return grid
+
+    def close(self) -> None:
+        book = self._openpyxl_book
+        if book is not None:
+            book.close()  # type: ignore[attr-defined]
+
+    # -- header -----------------------------------------------------------
+
+    def find_header(
+        self, grid: _Grid, columns: dict[str, tuple[str, ...]], required: Sequence[str]
+    ) -> tuple[int, dict[str, int]] | None:
+        lookup = {word: fld for fld, words in columns.items() for word in words}
+        best: tuple[int, int, dict[str, list[int]]] | None = None
+        for r, row in enumerate(grid.rows[:HEADER_SEARCH_ROWS]):
+            found: dict[str, list[int]] = {}
+            for c, value in enumerate(row):
+                if isinstance(value, str) and value.strip():
+                    fld = lookup.get(header_key(value))
+                    if fld is not None:
+                        found.setdefault(fld, []).append(c)
+            if all(fld in found for fld in required):
+                return r, self._unique_columns(grid, r, found)
+            score = len(found)
+            if score and (best is None or score > best[1]):
+                best = (r, score, found)
+        sheet = grid.name
+        if best is None:
+            names = ", ".join(LABELS.get(fld, fld.title()) for fld in required)
+            self.issue(sheet, None, None, f"No header row found: the sheet needs columns {names}")
+        else:
+            r, _, found = best
+            missing = [LABELS.get(f, f.title()) for f in required if f not in found]
+            self.issue(
+                sheet,
+                r,
+                None,
+                f"Missing required column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)} in the header row",
+            )
+        return None
+
+    def _unique_columns(self, grid: _Grid, row: int, found: dict[str, list[int]]) -> dict[str, int]:
+        result: dict[str, int] = {}
+        for fld, cols in found.items():
+            if len(cols) > 1:
+                letters = ", ".join(get_column_letter(c + 1) for c in cols)
+                self.issue(
+                    grid.name,
+                    row,
+                    cols[1],
+                    f"Duplicate header: columns {letters} are all read as "
+                    f"{LABELS.get(fld, fld.title())!r}; keep one",
+                )
+            result[fld] = cols[0]
+        return result
+
+
+def _sheet_by_key(names: Sequence[str], keys: Sequence[str]) -> str | None:
+    for key in keys:
+        for name in names:
+            if header_key(name) == key:
+                return name
+    return None
+
+
+@dataclass(slots=True)
+class _Cell:
+    reader: _Reader
+    grid: _Grid
+    row: int
+    col: int | None
+
+    @property
+    def raw(self) -> CellValue:
+        return None if self.col is None else self.grid.value(self.row, self.col)
+
+    def blank(self) -> bool:
+        return is_blank(self.raw)
+
+    def fail(self, message: str) -> None:
+        self.reader.issue(self.grid.name, self.row, self.col, message)
+
+    def read(
+        self,
+        parse: Callable[[CellValue], _T],
+        label: str,
+        *,
+        default: _T | None = None,
+        required: bool = False,
+    ) -> _T | None:
+        """The parsed value, ``default`` for an empty optional cell, None after an issue."""
+        if self.col is None:
+            return default
+        value = self.raw
+        if is_blank(value):
+            cause = self.grid.blank_cause(self.row, self.col)
+            if cause is not None:
+                self.fail(f"{label}: {cause}")
+                return None
+            if required:
+                self.fail(f"{label} is blank")
+            return default
+        try:
+            return parse(value)
+        except CellError as error:
+            self.fail(f"{label}: {error}")
+            return None
+
+
+def _kind(value: CellValue) -> Kind:
+    text = header_key(cells.read_text(value, "customer or internal"))
+    if text in ("customer", "customers", "external", "customerfacing", "client", "clients", "c"):
+        return Kind.CUSTOMER
+    if text in ("internal", "internals", "support", "backoffice", "enabling", "enabler", "i"):
+        return Kind.INTERNAL
+    raise CellError(f"{cells.show(value)} is not 'customer' or 'internal'")
+
+
+def _curve(value: CellValue) -> Curve:
+    text = header_key(cells.read_text(value, "a curve"))
+    if text in ("diminishing", "diminishingreturns", "log", "logarithmic", "concave", "dim"):
+        return Curve.DIMINISHING
+    if text in ("linear", "constant", "flat", "lin"):
+        return Curve.LINEAR
+    raise CellError(f"{cells.show(value)} is not 'diminishing' or 'linear'")
+
+
+def _non_negative_money(value: CellValue) -> float:
+    amount = cells.read_money(value)
+    if amount < 0:
+        raise CellError(f"{cells.show(value)} is negative; amounts must be 0 or more")
+    return amount
+
+
+def _positive_money(value: CellValue) -> float:
+    amount = cells.read_money(value)
+    if amount <= 0:
+        raise CellError(f"{cells.show(value)} must be above 0")
+    return amount
+
+
+def _non_negative_number(value: CellValue) -> float:
+    number = cells.read_number(value)
+    if number < 0:
+        raise CellError(f"{cells.show(value)} is negative; it must be 0 or more")
+    return number
+
+
+def _change_limit(value: CellValue, *, percent_format: bool = False) -> float:
+    fraction = cells.read_fraction(value, "a change limit", percent_format=percent_format)
+    if fraction < 0:
+        raise CellError(f"{cells.show(value)} is negative; a change limit is 0% or more")
+    return fraction
+
+
+def _share(value: CellValue, *, percent_format: bool = False) -> float:
+    fraction = cells.read_fraction(value, "a share", percent_format=percent_format)
+    if not 0 <= fraction <= 1:
+        raise CellError(f"{cells.show(value)} is a share above 100% or below 0%")
+    return fraction
+
+
+_OF_CURRENT = re.compile(r"^(?P<pct>.+?%)\s*(?:of)?\s*(?:the)?\s*(?P<basis>current|budget|total)?\s*(?:total|spend|budget)?$", re.IGNORECASE)
+
+
+def _bound(value: CellValue, *, percent_format: bool = False) -> Bound:
+    """An amount, ``8%`` of the budget, or ``95% of current``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if percent_format:
+            return Bound(float(value), Basis.BUDGET)
+        if 0 < value < 1:
+            raise CellError(
+                f"{cells.show(value)} is ambiguous: write it as {value * 100:g}% for a share of "
+                f"the budget, or as an amount of money"
+            )
+        return Bound(_non_negative_money(value), Basis.AMOUNT)
+    text = cells.read_text(value, "an amount or a percentage")
+    match = _OF_CURRENT.match(text)
+    if match and "%" in text:
+        pct = cells.read_fraction(match.group("pct"), "a percentage")
+        basis = Basis.CURRENT if (match.group("basis") or "").lower() == "current" else Basis.BUDGET
+        if pct < 0:
+            raise CellError(f"{text!r} is negative")
+        return Bound(pct, basis)
+    return Bound(_non_negative_money(text), Basis.AMOUNT)
+
+
+def _objective(value: CellValue) -> Objective:
+    text = header_key(cells.read_text(value, "an objective"))
+    if text in ("maximpact", "maximiseimpact", "maximizeimpact", "impact", "max"):
+        return Objective.MAX_IMPACT
+    if text in ("minchange", "minimisechange", "minimizechange", "leastchange", "change", "min"):
+        return Objective.MIN_CHANGE
+    raise CellError(f"{cells.show(value)} is not 'max-impact' or 'min-change'")
+
+
+def _ratio(value: CellValue) -> RatioRule:
+    text = cells.read_text(value, "a ratio rule")
+    match = _RATIO.match(text)
+    if not match:
+        raise CellError(
+            f"{text!r} cannot be read as a ratio rule; write it as "
+            "'Customer service >= 0.5 x Acquisition'"
+        )
+    factor = float(match.group("factor").replace(",", "."))
+    return RatioRule(match.group("left").strip(), factor, match.group("right").strip())
+
+
+def _rows(grid: _Grid, start: int) -> Iterator[int]:
+    for r in range(start, len(grid.rows)):
+        if any(not is_blank(v) for v in grid.rows[r]):
+            yield r
+
+
+class _BudgetReader:
+    """Lines from the Budget sheet."""
+
+    def __init__(self, reader: _Reader, grid: _Grid) -> None:
+        self.reader = reader
+        self.grid = grid
+
+    def read(self, kinds_from_functions: dict[str, Kind]) -> tuple[list[Line], dict[str, int], dict[str, Kind]]:
+        header = self.reader.find_header(self.grid, BUDGET_COLUMNS, REQUIRED)
+        if header is None:
+            return [], {}, {}
+        header_row, columns = header
+        used = set(columns.values())
+        for c, value in enumerate(self.grid.rows[header_row]):
+            if c not in used and isinstance(value, str) and value.strip():
+                self.reader.notes.append(
+                    f"Budget column {get_column_letter(c + 1)} ({value.strip()!r}) is not used"
+                )
+        lines: list[Line] = []
+        inferred: dict[str, Kind] = {}
+        for r in _rows(self.grid, header_row + 1):
+            line = self._line(r, columns, kinds_from_functions, inferred)
+            if line is not None:
+                lines.append(line)
+        return lines, columns, inferred
+
+    def _line(
+        self,
+        r: int,
+        columns: dict[str, int],
+        kinds_from_functions: dict[str, Kind],
+        inferred: dict[str, Kind],
+    ) -> Line | None:
+        def cell(fld: str) -> _Cell:
+            return _Cell(self.reader, self.grid, r, columns.get(fld))
+
+        name_cell, function_cell = cell("line"), cell("function")
+        if function_cell.blank() and not name_cell.blank():
+            if header_key(str(name_cell.raw)) in _TOTAL_NAMES or header_key(
+                str(name_cell.raw)
+            ).startswith("total"):
+                self.reader.notes.append(f"Budget row {r + 1} ({name_cell.raw!s}) is a total row and is skipped")
+                return None
+        before = len(self.reader.issues)
+        name = name_cell.read(cells.read_text, "Line", required=True)
+        function = function_cell.read(cells.read_text, "Function", required=True)
+        current = cell("current").read(_non_negative_money, "Current", required=True)
+        floor = cell("floor").read(_non_negative_money, "Floor", default=0.0)
+        cap = cell("cap").read(_non_negative_money, "Cap")
+        weight = cell("weight").read(_non_negative_number, "Weight", default=1.0)
+        curve = cell("curve").read(_curve, "Curve", default=Curve.DIMINISHING)
+        half = cell("half_return").read(_positive_money, "Half-return")
+        locked = cell("locked").read(cells.read_bool, "Locked", default=False)
+        mc_col = columns.get("max_change")
+        percent = mc_col is not None and (r, mc_col) in self.grid.percent
+        max_change = cell("max_change").read(
+            lambda v: _change_limit(v, percent_format=percent), "Max change"
+        )
+        kind = cell("kind").read(_kind, "Kind")
+        if len(self.reader.issues) > before or name is None or function is None or current is None:
+            return None
+        if kind is None:
+            key = normalise_name(function)
+            kind = kinds_from_functions.get(key)
+            if kind is None:
+                kind = default_kind(function)
+                inferred.setdefault(function, kind)
+        return Line(
+            name=name,
+            function=function,
+            kind=kind,
+            current=current,
+            floor=floor if floor is not None else 0.0,
+            cap=cap,
+            weight=weight if weight is not None else 1.0,
+            curve=curve or Curve.DIMINISHING,
+            half_return=half,
+            locked=bool(locked),
+            max_change=max_change,
+            source_row=r + 1,
+        )
+
+
+def _read_functions(reader: _Reader, grid: _Grid) -> list[FunctionRule]:
+    header = reader.find_header(grid, FUNCTION_COLUMNS, ("function",))
+    if header is None:
+        return []
+    header_row, columns = header
+    rules: list[FunctionRule] = []
+    for r in _rows(grid, header_row + 1):
+        def cell(fld: str, r: int = r) -> _Cell:
+            return _Cell(reader, grid, r, columns.get(fld))
+
+        before = len(reader.issues)
+        function = cell("function").read(cells.read_text, "Function", required=True)
+        kind = cell("kind").read(_kind, "Kind")
+        bounds: dict[str, Bound | None] = {}
+        for fld, label in (("floor", "Floor"), ("cap", "Cap")):
+            col = columns.get(fld)
+            percent = col is not None and (r, col) in grid.percent
+            bounds[fld] = cell(fld).read(lambda v, p=percent: _bound(v, percent_format=p), label)
+        if len(reader.issues) > before or function is None:
+            continue
+        rules.append(FunctionRule(function, kind, bounds["floor"], bounds["cap"], source_row=r + 1))
+    return rules
+
+
+def _read_policy(reader: _Reader, grid: _Grid) -> dict[str, object]:
+    header = reader.find_header(grid, POLICY_COLUMNS, ("setting", "value"))
+    if header is None:
+        return {}
+    header_row, columns = header
+    lookup = {word: key for key, words in POLICY_SETTINGS.items() for word in words}
+    settings: dict[str, object] = {}
+    ratios: list[RatioRule] = []
+    seen_rows: dict[str, int] = {}
+    for r in _rows(grid, header_row + 1):
+        name_cell = _Cell(reader, grid, r, columns["setting"])
+        value_cell = _Cell(reader, grid, r, columns["value"])
+        setting = name_cell.read(cells.read_text, "Setting", required=True)
+        if setting is None:
+            continue
+        key = lookup.get(header_key(setting))
+        if key is None:
+            known = "Total budget, Spend whole budget, Internal share min, Internal share max, Max change, Objective, Relative change, Ratio"
+            name_cell.fail(f"Unknown setting {setting!r}; the settings are: {known}")
+            continue
+        if key != "ratio" and key in seen_rows:
+            name_cell.fail(f"Setting {setting!r} is given twice (also on row {seen_rows[key]})")
+            continue
+        seen_rows[key] = r + 1
+        percent = (r, columns["value"]) in grid.percent
+        parsers: dict[str, Callable[[CellValue], object]] = {
+            "total_budget": _non_negative_money,
+            "spend_whole_budget": cells.read_bool,
+            "internal_share_min": lambda v: _share(v, percent_format=percent),
+            "internal_share_max": lambda v: _share(v, percent_format=percent),
+            "max_change": lambda v: _change_limit(v, percent_format=percent),
+            "objective": _objective,
+            "relative_change": cells.read_bool,
+            "ratio": _ratio,
+        }
+        value = value_cell.read(parsers[key], setting)
+        if value is None:
+            continue
+        if isinstance(value, RatioRule):
+            ratios.append(RatioRule(value.left, value.factor, value.right, source_row=r + 1))
+        else:
+            settings[key] = value
+    settings["ratios"] = tuple(ratios)
+    return settings
+
+
+def read_plan(path: str | Path) -> ImportReport:
+    """Read a plan from a workbook. Never raises for bad input: the report carries the issues."""
+    path = Path(path)
+    reader = _Reader(path)
+    file_name = path.name
+
+    def failed(message: str) -> ImportReport:
+        return ImportReport(path, None, (Issue("", None, None, f"{file_name} {message}"),))
+
+    try:
+        reader.parts = check_workbook_file(path)
+    except GuardError as error:
+        return failed(str(error))
+    import python_calamine
+
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # calamine raises its own error types for damaged files
+        return failed(f"cannot be read as a workbook ({error})")
+    try:
+        return _read_book(reader, book, path)
+    except Exception as error:  # a damaged part that passed the archive checks
+        return failed(f"is damaged and cannot be read ({type(error).__name__}: {error})")
+    finally:
+        reader.close()
+        book.close()
+
+
+def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
+    metadata = book.sheets_metadata  # type: ignore[attr-defined]
+    worksheets = [m.name for m in metadata if m.typ.name == "WorkSheet"]
+    visible = [m.name for m in metadata if m.typ.name == "WorkSheet" and m.visible.name == "Visible"]
+    budget_name = _sheet_by_key(worksheets, _BUDGET_SHEETS) or (visible[0] if visible else None)
+    if budget_name is None:
+        return ImportReport(path, None, (Issue("", None, None, f"{path.name} has no visible worksheet"),))
+    functions_name = _sheet_by_key(worksheets, _FUNCTION_SHEETS)
+    policy_name = _sheet_by_key(worksheets, _POLICY_SHEETS)
+    if budget_name in (functions_name, policy_name):
+        functions_name = None if budget_name == functions_name else functions_name
+        policy_name = None if budget_name == policy_name else policy_name
+
+    rules: list[FunctionRule] = []
+    if functions_name is not None:
+        rules = _read_functions(reader, reader.grid(book, functions_name, formats=True))
+    settings: dict[str, object] = {}
+    if policy_name is not None:
+        settings = _read_policy(reader, reader.grid(book, policy_name, formats=True))
+    kinds = {normalise_name(rule.function): rule.kind for rule in rules if rule.kind is not None}
+
+    budget_grid = reader.grid(book, budget_name, formats=False)
+    lines, columns, inferred = _BudgetReader(reader, budget_grid).read(kinds)
+    if budget_name != "Budget":
+        reader.notes.insert(0, f"Lines were read from sheet {budget_name!r}")
+    for function, kind in inferred.items():
+        reader.notes.append(f"Function {function!r} was taken as {kind} (no Kind given)")
+    letters = {fld: get_column_letter(c + 1) for fld, c in columns.items()}
+    ratios = settings.pop("ratios", ())
+    policy = Policy(functions=tuple(rules), ratios=ratios, **settings)  # type: ignore[arg-type]
+    plan = Plan(tuple(lines), policy, name=path.stem)
+    if not reader.issues:
+        problems = validate(plan, letters)
+        reader.issues.extend(
+            Issue(budget_name, i.row, i.column, i.message) if i.sheet == "Budget" else i
+            for i in problems
+        )
+    if not lines and not any("no lines" in i.message for i in reader.issues) and columns:
+        reader.issues.append(Issue(budget_name, None, None, "The sheet has no lines below its header"))
+    issues = tuple(reader.issues)
+    return ImportReport(
+        path,
+        None if issues else plan,
+        issues,
+        inferred_kinds=inferred,
+        notes=tuple(reader.notes),
+        columns=letters,
+    )

@@ -1,0 +1,172 @@
+"""Checks a file before any spreadsheet library parses it.
+
+Refuses, with a message the user can act on: a missing or empty file, a file
+that is not an .xlsx workbook (a CSV or a web page renamed, a legacy .xls, a
+password-protected workbook), a corrupt archive, an archive that would
+inflate far beyond its size (a decompression bomb), and XML parts that
+declare a document type (the entity-expansion attacks).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import defusedxml.ElementTree as SafeET
+import olefile
+
+__all__ = ["MAX_FILE_BYTES", "MAX_UNPACKED_BYTES", "WorkbookParts", "check_workbook_file"]
+
+MAX_FILE_BYTES: Final = 200 * 1024 * 1024
+MAX_UNPACKED_BYTES: Final = 1024 * 1024 * 1024
+MAX_RATIO: Final = 200
+_PROLOG_BYTES: Final = 4096
+_FORMULA_OR_ERROR = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=\"e\"")
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+class GuardError(Exception):
+    """The file cannot be read as a workbook; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkbookParts:
+    """What the archive check learned: each sheet's XML part, by sheet name."""
+
+    sheet_parts: dict[str, str]
+
+    def has_formulas_or_errors(self, path: Path, sheet: str) -> bool:
+        """Whether the sheet holds any formula or error cell (cheap byte scan)."""
+        part = self.sheet_parts.get(sheet)
+        if part is None:
+            return True
+        with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+            tail = b""
+            while chunk := stream.read(1 << 20):
+                if _FORMULA_OR_ERROR.search(tail + chunk):
+                    return True
+                tail = chunk[-16:]
+        return False
+
+
+def _describe_non_zip(head: bytes) -> str:
+    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if stripped.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<html" in stripped[:512]:
+        return "is a web page or XML file, not an Excel workbook (.xlsx)"
+    if stripped.startswith(b"%pdf"):
+        return "is a PDF document, not an Excel workbook (.xlsx)"
+    try:
+        sample = head[:2048].decode("utf-8")
+    except UnicodeDecodeError:
+        return "is not an Excel workbook (.xlsx)"
+    if "," in sample or ";" in sample or "\t" in sample:
+        return (
+            "is a text file (it looks like CSV), not an Excel workbook (.xlsx); "
+            "open it in Excel and save it as .xlsx"
+        )
+    return "is a text file, not an Excel workbook (.xlsx)"
+
+
+def _describe_ole(path: Path) -> str:
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            if ole.exists("EncryptionInfo") or ole.exists("EncryptedPackage"):
+                return (
+                    "is protected with a password; open it in Excel, remove the "
+                    "password (File > Info > Protect Workbook) and save it again"
+                )
+            if ole.exists("Workbook") or ole.exists("Book"):
+                return (
+                    "is a legacy Excel 97-2003 workbook (.xls); open it in Excel "
+                    "and save it as .xlsx"
+                )
+    except OSError:
+        pass
+    return "is an Office document of an older format, not an .xlsx workbook"
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    workbook = SafeET.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
+    rels_name = "xl/_rels/workbook.xml.rels"
+    targets: dict[str, str] = {}
+    if rels_name in archive.NameToInfo:
+        rels = SafeET.fromstring(archive.read(rels_name), forbid_dtd=True)
+        for rel in rels:
+            target = rel.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[rel.get("Id", "")] = os.path.normpath(target).replace(os.sep, "/")
+    parts: dict[str, str] = {}
+    for element in workbook.iter():
+        if element.tag.endswith("}sheet") or element.tag == "sheet":
+            name = element.get("name")
+            rel_id = element.get(_REL_NS)
+            if name is not None and rel_id in targets:
+                parts[name] = targets[rel_id]
+    return parts
+
+
+def check_workbook_file(path: Path) -> WorkbookParts:
+    """Raise :class:`GuardError` unless ``path`` is a readable, safe .xlsx archive."""
+    if not path.exists():
+        raise GuardError("does not exist")
+    if path.is_dir():
+        raise GuardError("is a folder, not a workbook")
+    size = path.stat().st_size
+    if size == 0:
+        raise GuardError("is empty (0 bytes)")
+    if size > MAX_FILE_BYTES:
+        raise GuardError(
+            f"is {size / 2**20:,.0f} MB; workbooks over {MAX_FILE_BYTES / 2**20:,.0f} MB are not read"
+        )
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        raise GuardError(_describe_ole(path))
+    if not head.startswith(b"PK"):
+        raise GuardError(_describe_non_zip(head))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            names = {info.filename for info in infos}
+            if "xl/workbook.xml" not in names:
+                if "word/document.xml" in names:
+                    raise GuardError("is a Word document, not an Excel workbook")
+                if "content.xml" in names:
+                    raise GuardError(
+                        "is an OpenDocument file, not an .xlsx workbook; save it as .xlsx"
+                    )
+                raise GuardError("is a zip archive but not an Excel workbook (.xlsx)")
+            unpacked = sum(info.file_size for info in infos)
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise GuardError(
+                    f"would unpack to {unpacked / 2**20:,.0f} MB, more than the "
+                    f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MB a workbook may hold"
+                )
+            for info in infos:
+                if info.compress_size and info.file_size > 50 * 2**20:
+                    if info.file_size / info.compress_size > MAX_RATIO:
+                        raise GuardError(
+                            f"holds a part ({info.filename}) that would inflate "
+                            f"{info.file_size / info.compress_size:,.0f}-fold; it looks "
+                            "like a decompression bomb and is not read"
+                        )
+            for info in infos:
+                if info.filename.endswith((".xml", ".rels")):
+                    with archive.open(info) as stream:
+                        prolog = stream.read(_PROLOG_BYTES)
+                    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
+                        raise GuardError(
+                            f"declares a document type in {info.filename}; workbooks "
+                            "never need one and such files can exhaust memory, so it is not read"
+                        )
+            return WorkbookParts(_sheet_parts(archive))
+    except zipfile.BadZipFile as error:
+        raise GuardError(f"is damaged: the archive cannot be read ({error})") from None
+    except (KeyError, SafeET.ParseError) as error:
+        raise GuardError(f"is damaged: its workbook part cannot be read ({error})") from None
+    except OSError as error:
+        raise GuardError(f"cannot be read: {error.strerror or error}") from None

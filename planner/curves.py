@@ -1,0 +1,66 @@
+"""Impact curves and their piecewise-linear approximation.
+
+A diminishing line's impact is ``w * h * ln(1 + x / h)``: marginal value
+``w / (1 + x / h)``, the weight at zero spend and half of it at ``h``. In
+``u = ln(1 + x / h)`` the impact is linear (``w * h * u``), so breakpoints
+spaced evenly in ``u`` make every chord's largest error the same,
+about ``w * h * du**2 / 8``, wherever the segment lies.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+__all__ = ["breakpoints", "diminishing", "marginal_argmax", "refine"]
+
+
+def diminishing(x: float, weight: float, half: float) -> float:
+    """The continuous impact of spending ``x`` on a diminishing line."""
+    return weight * half * math.log1p(x / half)
+
+
+def breakpoints(lo: float, hi: float, half: float, du: float, max_segments: int) -> list[float]:
+    """Breakpoints from ``lo`` to ``hi`` evenly spaced in ``ln(1 + x / half)``.
+
+    Past ``max_segments`` the spacing widens; :func:`refine` adds points where
+    the solution falls.
+    """
+    if hi <= lo:
+        return [lo]
+    ua, ub = math.log1p(lo / half), math.log1p(hi / half)
+    count = max(1, min(max_segments, math.ceil((ub - ua) / du - 1e-9)))
+    points = [lo]
+    points.extend(half * math.expm1(ua + (ub - ua) * k / count) for k in range(1, count))
+    points.append(hi)
+    return points
+
+
+def refine(points: Sequence[float], near: Sequence[float], half: float, du: float) -> list[float]:
+    """``points`` with a fine grid (spacing ``du`` in u) around each value in ``near``."""
+    lo, hi = points[0], points[-1]
+    extra: list[float] = []
+    for x in near:
+        u = math.log1p(min(max(x, lo), hi) / half)
+        for k in range(-3, 4):
+            candidate = half * math.expm1(u + k * du)
+            if lo < candidate < hi:
+                extra.append(candidate)
+    merged = sorted({*points, *extra})
+    # Drop points closer than a tiny fraction of the range: they add nothing.
+    tolerance = (hi - lo) * 1e-9
+    result = [merged[0]]
+    for value in merged[1:]:
+        if value - result[-1] > tolerance:
+            result.append(value)
+    if result[-1] != hi:
+        result[-1] = hi
+    return result
+
+
+def marginal_argmax(price: float, weight: float, half: float, lo: float, hi: float) -> float:
+    """The ``x`` in ``[lo, hi]`` that maximises ``w h ln(1 + x/h) - price * x``."""
+    if price <= 0:
+        return hi
+    x = half * (weight / price - 1.0)
+    return min(max(x, lo), hi)
