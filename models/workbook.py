@@ -542,6 +542,8 @@ def _read_functions(reader: _Reader, grid: _Grid) -> list[FunctionRule]:
             bounds[fld] = cell(fld).read(lambda v, p=percent: _bound(v, percent_format=p), label)
         if len(reader.issues) > before or function is None:
             continue
+        if kind is None and bounds["floor"] is None and bounds["cap"] is None:
+            continue  # a row that only names the function sets no rule
         rules.append(FunctionRule(function, kind, bounds["floor"], bounds["cap"], source_row=r + 1))
     return rules
 
@@ -621,9 +623,15 @@ def read_plan(path: str | Path) -> ImportReport:
 
 
 def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
     metadata = book.sheets_metadata  # type: ignore[attr-defined]
-    worksheets = [m.name for m in metadata if m.typ.name == "WorkSheet"]
-    visible = [m.name for m in metadata if m.typ.name == "WorkSheet" and m.visible.name == "Visible"]
+    worksheets = [m.name for m in metadata if m.typ == SheetTypeEnum.WorkSheet]
+    visible = [
+        m.name
+        for m in metadata
+        if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
+    ]
     budget_name = _sheet_by_key(worksheets, _BUDGET_SHEETS) or (visible[0] if visible else None)
     if budget_name is None:
         return ImportReport(path, None, (Issue("", None, None, f"{path.name} has no visible worksheet"),))

@@ -1,0 +1,289 @@
+"""Writing a plan and its result to an .xlsx workbook.
+
+Sheets: Summary, Allocation, Functions (the input columns Function, Kind,
+Floor, Cap followed by the function totals), Rules, Budget and Policy. The
+Budget, Functions and Policy sheets are workbook format v1, so an exported
+workbook imports back to the same plan. Money is written as numbers with
+number formats; text that Excel could take for a formula is marked as text.
+
+The file is written to a temporary name beside the target and moved into
+place, so a failed export never leaves a half-written workbook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
+
+from models.domain import Basis, Bound, Plan
+from models.result import Result
+
+__all__ = ["ExportError", "write_result"]
+
+MONEY = "#,##0.00;[Red]-#,##0.00"
+PERCENT = "0.0%"
+PRICE = "0.0000"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class ExportError(Exception):
+    """The workbook could not be written; the message says why and where."""
+
+
+class _Book:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.book = book
+        self.header = book.add_format(
+            {"bold": True, "bg_color": "#1F3A5F", "font_color": "#FFFFFF", "border": 1, "text_wrap": True}
+        )
+        self.money = book.add_format({"num_format": MONEY})
+        self.percent = book.add_format({"num_format": PERCENT})
+        self.price = book.add_format({"num_format": PRICE})
+        self.text = book.add_format({})
+        self.quoted = book.add_format({"quote_prefix": True})
+        self.bold = book.add_format({"bold": True})
+        self.bold_money = book.add_format({"bold": True, "num_format": MONEY, "top": 1})
+        self.title = book.add_format({"bold": True, "font_size": 14})
+        self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+
+    def sheet(self, name: str, headers: Sequence[str], widths: Sequence[float]) -> Worksheet:
+        sheet = self.book.add_worksheet(name)
+        for col, (title, width) in enumerate(zip(headers, widths, strict=True)):
+            sheet.write_string(0, col, title, self.header)
+            sheet.set_column(col, col, width)
+        sheet.freeze_panes(1, 0)
+        sheet.set_row(0, 30)
+        return sheet
+
+    def put(self, sheet: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
+        """One cell: text never becomes a formula, numbers keep their format."""
+        if value is None:
+            return
+        if isinstance(value, str):
+            if value.startswith(_FORMULA_START):
+                sheet.write_string(row, col, value, self.quoted)
+            else:
+                sheet.write_string(row, col, value, fmt or self.text)
+        elif isinstance(value, bool):
+            sheet.write_string(row, col, "yes" if value else "no", fmt or self.text)
+        else:
+            sheet.write_number(row, col, float(value), fmt or self.text)
+
+
+def _bound_cell(out: _Book, bound: Bound | None) -> tuple[object, Format | None]:
+    if bound is None:
+        return None, None
+    if bound.basis is Basis.AMOUNT:
+        return bound.value, out.money
+    if bound.basis is Basis.BUDGET:
+        return bound.value, out.percent
+    return f"{bound.value * 100:.10g}% of current", None
+
+
+def _write_summary(out: _Book, plan: Plan, result: Result | None) -> None:
+    sheet = out.book.add_worksheet("Summary")
+    sheet.set_column(0, 0, 34)
+    sheet.set_column(1, 1, 22)
+    sheet.write_string(0, 0, f"Fulcrum plan: {plan.name}", out.title)
+    rows: list[tuple[str, object, Format | None]] = [
+        ("Exported", dt.datetime.now().strftime("%Y-%m-%d %H:%M"), None),
+        ("Lines", float(len(plan.lines)), None),
+        ("Total budget", plan.budget, out.money),
+        ("Current total", plan.current_total, out.money),
+        ("Objective", plan.policy.objective.value, None),
+    ]
+    if result is not None:
+        rows += [
+            ("Status", result.status.value, None),
+            ("Solver", result.solver, None),
+            ("Solve time (s)", round(result.solve_seconds, 4), None),
+        ]
+        if result.is_optimal:
+            allocated = sum(result.allocation.values())
+            share = result.internal_share
+            rows += [
+                ("Allocated", allocated, out.money),
+                ("Unallocated", plan.budget - allocated, out.money),
+                ("Customer allocation", result.kind_totals.get("customer", 0.0), out.money),
+                ("Internal allocation", result.kind_totals.get("internal", 0.0), out.money),
+                ("Internal share", share if share is not None else 0.0, out.percent),
+                ("Customer impact", result.impact.customer, out.money),
+                ("Internal impact", result.impact.internal, out.money),
+                ("Total impact", result.impact.total, out.money),
+                ("Binding rules", float(len(result.binding)), None),
+            ]
+    for r, (label, value, fmt) in enumerate(rows, start=2):
+        sheet.write_string(r, 0, label, out.bold)
+        out.put(sheet, r, 1, value, fmt)
+    if result is not None and result.explanation is not None:
+        r = len(rows) + 3
+        sheet.write_string(r, 0, "Why the plan is infeasible", out.bold)
+        sheet.merge_range(r + 1, 0, r + 6, 5, "", out.wrap)
+        out.put(sheet, r + 1, 0, result.explanation.text, out.wrap)
+
+
+def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
+    headers = ("Line", "Function", "Kind", "Current", "Floor", "Cap", "Allocated", "Change",
+               "Change %", "Binding rule", "Shadow price")
+    sheet = out.sheet("Allocation", headers, (30, 20, 10, 15, 15, 15, 15, 15, 10, 16, 12))
+    for r, line in enumerate(plan.lines, start=1):
+        allocated = result.allocation.get(line.name, 0.0)
+        change = allocated - line.current
+        values: list[tuple[object, Format | None]] = [
+            (line.name, None), (line.function, None), (line.kind.value, None),
+            (line.current, out.money), (line.floor, out.money), (line.cap, out.money),
+            (allocated, out.money), (change, out.money),
+            (change / line.current if line.current else None, out.percent),
+            (result.line_binding.get(line.name), None),
+            (result.line_shadow.get(line.name), out.price),
+        ]
+        for c, (value, fmt) in enumerate(values):
+            out.put(sheet, r, c, value, fmt)
+    total = len(plan.lines) + 1
+    sheet.write_string(total, 0, "Total", out.bold)
+    for col in (3, 4, 6, 7):
+        letter = chr(ord("A") + col)
+        sheet.write_formula(total, col, f"=SUM({letter}2:{letter}{total})", out.bold_money,
+                            sum(_column_values(plan, result, col)))
+    sheet.autofilter(0, 0, total - 1, len(headers) - 1)
+
+
+def _column_values(plan: Plan, result: Result, col: int) -> list[float]:
+    if col == 3:
+        return [line.current for line in plan.lines]
+    if col == 4:
+        return [line.floor for line in plan.lines]
+    allocated = [result.allocation.get(line.name, 0.0) for line in plan.lines]
+    if col == 6:
+        return allocated
+    return [a - line.current for a, line in zip(allocated, plan.lines, strict=True)]
+
+
+def _write_functions(out: _Book, plan: Plan, result: Result | None) -> None:
+    headers = ("Function", "Kind", "Floor", "Cap", "Current", "Allocated", "Change", "Change %", "Share")
+    sheet = out.sheet("Functions", headers, (24, 10, 18, 18, 15, 15, 15, 10, 10))
+    current = plan.function_current()
+    allocated_total = sum(result.allocation.values()) if result and result.is_optimal else 0.0
+    for r, function in enumerate(plan.functions(), start=1):
+        rule = plan.function_rule(function)
+        key = " ".join(function.split()).casefold()
+        out.put(sheet, r, 0, function)
+        out.put(sheet, r, 1, rule.kind.value if rule and rule.kind else None)
+        for c, bound in ((2, rule.floor if rule else None), (3, rule.cap if rule else None)):
+            value, fmt = _bound_cell(out, bound)
+            out.put(sheet, r, c, value, fmt)
+        now = current.get(key, 0.0)
+        out.put(sheet, r, 4, now, out.money)
+        if result is not None and result.is_optimal:
+            allocated = result.totals.get(function, 0.0)
+            out.put(sheet, r, 5, allocated, out.money)
+            out.put(sheet, r, 6, allocated - now, out.money)
+            out.put(sheet, r, 7, (allocated - now) / now if now else None, out.percent)
+            out.put(sheet, r, 8, allocated / allocated_total if allocated_total else None, out.percent)
+
+
+def _write_rules(out: _Book, result: Result) -> None:
+    headers = ("Rule", "Type", "Limit", "Allocated under it", "Slack", "Shadow price", "Binding")
+    sheet = out.sheet("Rules", headers, (52, 16, 16, 18, 16, 14, 10))
+    for r, rule in enumerate(result.rules, start=1):
+        out.put(sheet, r, 0, rule.description)
+        out.put(sheet, r, 1, rule.family)
+        out.put(sheet, r, 2, rule.limit, out.money)
+        out.put(sheet, r, 3, rule.activity, out.money)
+        out.put(sheet, r, 4, rule.slack, out.money)
+        out.put(sheet, r, 5, rule.shadow_price, out.price)
+        out.put(sheet, r, 6, "yes" if rule.binding else "no")
+    note = len(result.rules) + 2
+    sheet.write_string(note, 0, "Shadow price: impact gained per currency unit the rule is loosened.")
+
+
+def _write_budget(out: _Book, plan: Plan) -> None:
+    headers = ("Line", "Function", "Kind", "Current", "Floor", "Cap", "Weight", "Curve",
+               "Half-return", "Locked", "Max change")
+    sheet = out.sheet("Budget", headers, (30, 20, 10, 15, 15, 15, 8, 12, 15, 8, 11))
+    for r, line in enumerate(plan.lines, start=1):
+        change: tuple[object, Format | None] = (None, None)
+        if line.max_change is not None:
+            change = (line.max_change, out.percent) if line.max_change <= 1 else (
+                f"{line.max_change * 100:.10g}%", None)
+        values: list[tuple[object, Format | None]] = [
+            (line.name, None), (line.function, None), (line.kind.value, None),
+            (line.current, out.money), (line.floor, out.money), (line.cap, out.money),
+            (line.weight, None), (line.curve.value, None), (line.half_return, out.money),
+            ("yes" if line.locked else "no", None), change,
+        ]
+        for c, (value, fmt) in enumerate(values):
+            out.put(sheet, r, c, value, fmt)
+
+
+def _write_policy(out: _Book, plan: Plan) -> None:
+    sheet = out.sheet("Policy", ("Setting", "Value"), (26, 44))
+    policy = plan.policy
+    rows: list[tuple[str, object, Format | None]] = []
+    if policy.total_budget is not None:
+        rows.append(("Total budget", policy.total_budget, out.money))
+    rows.append(("Spend whole budget", "yes" if policy.spend_whole_budget else "no", None))
+    if policy.internal_share_min is not None:
+        rows.append(("Internal share min", policy.internal_share_min, out.percent))
+    if policy.internal_share_max is not None:
+        rows.append(("Internal share max", policy.internal_share_max, out.percent))
+    if policy.max_change is not None:
+        value: tuple[object, Format | None] = (policy.max_change, out.percent)
+        if policy.max_change > 1:
+            value = (f"{policy.max_change * 100:.10g}%", None)
+        rows.append(("Max change", *value))
+    rows.append(("Objective", policy.objective.value, None))
+    if policy.relative_change:
+        rows.append(("Relative change", "yes", None))
+    rows.extend(("Ratio", f"{ratio.left} >= {ratio.factor:.10g} x {ratio.right}", None) for ratio in policy.ratios)
+    for r, (label, value, fmt) in enumerate(rows, start=1):
+        out.put(sheet, r, 0, label)
+        out.put(sheet, r, 1, value, fmt)
+
+
+def write_result(path: str | Path, plan: Plan, result: Result | None) -> Path:
+    """Write the plan (and its result, if any) to ``path``; raise :class:`ExportError` on failure."""
+    target = Path(path)
+    if target.suffix.lower() != ".xlsx":
+        raise ExportError(f"{target.name}: the export must be an .xlsx file")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise ExportError(f"{target}: the folder {folder} does not exist")
+    try:
+        handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx", dir=folder)
+    except OSError as error:
+        raise ExportError(f"{target}: cannot write in {folder} ({error.strerror})") from None
+    os.close(handle)
+    temp = Path(temp_name)
+    try:
+        book = xlsxwriter.Workbook(str(temp), {"constant_memory": False, "strings_to_formulas": False,
+                                                "strings_to_numbers": False, "strings_to_urls": False})
+        out = _Book(book)
+        _write_summary(out, plan, result)
+        if result is not None and result.is_optimal:
+            _write_allocation(out, plan, result)
+        _write_functions(out, plan, result)
+        if result is not None and result.rules:
+            _write_rules(out, result)
+        _write_budget(out, plan)
+        _write_policy(out, plan)
+        book.close()
+        os.replace(temp, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise ExportError(f"{target}: cannot be written ({error.strerror or error})") from None
+    except Exception:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise
+    return target
