@@ -187,7 +187,7 @@ def read_bool(value: CellValue, what: str = "yes or no") -> bool:
 
 def read_text(value: CellValue, what: str = "a name") -> str:
     """A name: text, or a number used as a name (cost centre 4100)."""
-    if isinstance(value, bool) or isinstance(value, dt.date | dt.time | dt.timedelta):
+    if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
         raise CellError(f"{show(value)} is not {what}")
     if isinstance(value, float):
         return show(value)

@@ -294,7 +294,7 @@ def _line_issues(lines: Iterable[Line], columns: Mapping[str, str]) -> list[Issu
                 "floor",
                 f"Floor {_money(line.floor)} of {line.name!r} is above its cap {_money(line.cap)}",
             )
-        if line.max_change is not None and not 0 <= line.max_change:
+        if line.max_change is not None and not line.max_change >= 0:
             issue(line, "max_change", f"Max change of {line.name!r} must not be negative")
     return issues
 
@@ -321,9 +321,7 @@ def validate(plan: Plan, columns: Mapping[str, str] | None = None) -> list[Issue
     if policy.total_budget is not None and not (
         math.isfinite(policy.total_budget) and policy.total_budget >= 0
     ):
-        issues.append(
-            Issue("Policy", None, None, f"Total budget {_money(policy.total_budget)} is negative")
-        )
+        issues.append(Issue("Policy", None, None, f"Total budget {_money(policy.total_budget)} is negative"))
     if policy.max_change is not None and policy.max_change < 0:
         issues.append(Issue("Policy", None, None, "Max change must not be negative"))
     issues += _share_issue(policy.internal_share_min, "Internal share min")
@@ -370,9 +368,7 @@ def _function_issues(plan: Plan) -> list[Issue]:
             issues.append(Issue(*where, f"Function {rule.function!r} is listed twice"))
         seen.add(key)
         if key not in known:
-            issues.append(
-                Issue(*where, f"Function {rule.function!r} has no lines in the Budget sheet")
-            )
+            issues.append(Issue(*where, f"Function {rule.function!r} has no lines in the Budget sheet"))
             continue
         for label, bound in (("floor", rule.floor), ("cap", rule.cap)):
             if bound is None:
@@ -393,25 +389,29 @@ def _function_issues(plan: Plan) -> list[Issue]:
             floor = rule.floor.resolve(budget, current.get(key, 0.0))
             cap = rule.cap.resolve(budget, current.get(key, 0.0))
             if floor > cap + 1e-9 * max(1.0, abs(cap)):
+
+                def shown(bound: Bound, amount: float) -> str:
+                    text = bound.describe()
+                    return text if bound.basis is Basis.AMOUNT else f"{text} = {_money(amount)}"
+
                 issues.append(
                     Issue(
                         *where,
-                        f"The floor of {rule.function} ({rule.floor.describe()} = {_money(floor)}) "
-                        f"is above its cap ({rule.cap.describe()} = {_money(cap)})",
+                        f"The floor of {rule.function} ({shown(rule.floor, floor)}) "
+                        f"is above its cap ({shown(rule.cap, cap)})",
                     )
                 )
     for ratio in plan.policy.ratios:
-        for side in (ratio.left, ratio.right):
-            if normalise_name(side) not in known:
-                issues.append(
-                    Issue(
-                        "Policy",
-                        ratio.source_row,
-                        None,
-                        f"Ratio rule {ratio.describe()!r} names function {side!r}, "
-                        "which no line has",
-                    )
-                )
+        issues.extend(
+            Issue(
+                "Policy",
+                ratio.source_row,
+                None,
+                f"Ratio rule {ratio.describe()!r} names function {side!r}, which no line has",
+            )
+            for side in (ratio.left, ratio.right)
+            if normalise_name(side) not in known
+        )
         if not math.isfinite(ratio.factor) or ratio.factor < 0:
             issues.append(
                 Issue(

@@ -132,16 +132,32 @@ def _write_summary(out: _Book, plan: Plan, result: Result | None) -> None:
 
 
 def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
-    headers = ("Line", "Function", "Kind", "Current", "Floor", "Cap", "Allocated", "Change",
-               "Change %", "Binding rule", "Shadow price")
+    headers = (
+        "Line",
+        "Function",
+        "Kind",
+        "Current",
+        "Floor",
+        "Cap",
+        "Allocated",
+        "Change",
+        "Change %",
+        "Binding rule",
+        "Shadow price",
+    )
     sheet = out.sheet("Allocation", headers, (30, 20, 10, 15, 15, 15, 15, 15, 10, 16, 12))
     for r, line in enumerate(plan.lines, start=1):
         allocated = result.allocation.get(line.name, 0.0)
         change = allocated - line.current
         values: list[tuple[object, Format | None]] = [
-            (line.name, None), (line.function, None), (line.kind.value, None),
-            (line.current, out.money), (line.floor, out.money), (line.cap, out.money),
-            (allocated, out.money), (change, out.money),
+            (line.name, None),
+            (line.function, None),
+            (line.kind.value, None),
+            (line.current, out.money),
+            (line.floor, out.money),
+            (line.cap, out.money),
+            (allocated, out.money),
+            (change, out.money),
             (change / line.current if line.current else None, out.percent),
             (result.line_binding.get(line.name), None),
             (result.line_shadow.get(line.name), out.price),
@@ -152,8 +168,13 @@ def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
     sheet.write_string(total, 0, "Total", out.bold)
     for col in (3, 4, 6, 7):
         letter = chr(ord("A") + col)
-        sheet.write_formula(total, col, f"=SUM({letter}2:{letter}{total})", out.bold_money,
-                            sum(_column_values(plan, result, col)))
+        sheet.write_formula(
+            total,
+            col,
+            f"=SUM({letter}2:{letter}{total})",
+            out.bold_money,
+            sum(_column_values(plan, result, col)),
+        )
     sheet.autofilter(0, 0, total - 1, len(headers) - 1)
 
 
@@ -207,19 +228,40 @@ def _write_rules(out: _Book, result: Result) -> None:
 
 
 def _write_budget(out: _Book, plan: Plan) -> None:
-    headers = ("Line", "Function", "Kind", "Current", "Floor", "Cap", "Weight", "Curve",
-               "Half-return", "Locked", "Max change")
+    headers = (
+        "Line",
+        "Function",
+        "Kind",
+        "Current",
+        "Floor",
+        "Cap",
+        "Weight",
+        "Curve",
+        "Half-return",
+        "Locked",
+        "Max change",
+    )
     sheet = out.sheet("Budget", headers, (30, 20, 10, 15, 15, 15, 8, 12, 15, 8, 11))
     for r, line in enumerate(plan.lines, start=1):
         change: tuple[object, Format | None] = (None, None)
         if line.max_change is not None:
-            change = (line.max_change, out.percent) if line.max_change <= 1 else (
-                f"{line.max_change * 100:.10g}%", None)
+            change = (
+                (line.max_change, out.percent)
+                if line.max_change <= 1
+                else (f"{line.max_change * 100:.10g}%", None)
+            )
         values: list[tuple[object, Format | None]] = [
-            (line.name, None), (line.function, None), (line.kind.value, None),
-            (line.current, out.money), (line.floor, out.money), (line.cap, out.money),
-            (line.weight, None), (line.curve.value, None), (line.half_return, out.money),
-            ("yes" if line.locked else "no", None), change,
+            (line.name, None),
+            (line.function, None),
+            (line.kind.value, None),
+            (line.current, out.money),
+            (line.floor, out.money),
+            (line.cap, out.money),
+            (line.weight, None),
+            (line.curve.value, None),
+            (line.half_return, out.money),
+            ("yes" if line.locked else "no", None),
+            change,
         ]
         for c, (value, fmt) in enumerate(values):
             out.put(sheet, r, c, value, fmt)
@@ -237,14 +279,16 @@ def _write_policy(out: _Book, plan: Plan) -> None:
     if policy.internal_share_max is not None:
         rows.append(("Internal share max", policy.internal_share_max, out.percent))
     if policy.max_change is not None:
-        value: tuple[object, Format | None] = (policy.max_change, out.percent)
+        limit: tuple[object, Format | None] = (policy.max_change, out.percent)
         if policy.max_change > 1:
-            value = (f"{policy.max_change * 100:.10g}%", None)
-        rows.append(("Max change", *value))
+            limit = (f"{policy.max_change * 100:.10g}%", None)
+        rows.append(("Max change", *limit))
     rows.append(("Objective", policy.objective.value, None))
     if policy.relative_change:
         rows.append(("Relative change", "yes", None))
-    rows.extend(("Ratio", f"{ratio.left} >= {ratio.factor:.10g} x {ratio.right}", None) for ratio in policy.ratios)
+    rows.extend(
+        ("Ratio", f"{ratio.left} >= {ratio.factor:.10g} x {ratio.right}", None) for ratio in policy.ratios
+    )
     for r, (label, value, fmt) in enumerate(rows, start=1):
         out.put(sheet, r, 0, label)
         out.put(sheet, r, 1, value, fmt)
@@ -265,8 +309,15 @@ def write_result(path: str | Path, plan: Plan, result: Result | None) -> Path:
     os.close(handle)
     temp = Path(temp_name)
     try:
-        book = xlsxwriter.Workbook(str(temp), {"constant_memory": False, "strings_to_formulas": False,
-                                                "strings_to_numbers": False, "strings_to_urls": False})
+        book = xlsxwriter.Workbook(
+            str(temp),
+            {
+                "constant_memory": False,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
         out = _Book(book)
         _write_summary(out, plan, result)
         if result is not None and result.is_optimal:

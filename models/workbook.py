@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Final, TypeVar
 
@@ -51,42 +52,106 @@ _T = TypeVar("_T")
 #: field -> header words (as compared: lower case, letters and digits only).
 BUDGET_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "line": (
-        "line", "lines", "linename", "department", "dept", "departmentname", "costcentre",
-        "costcenter", "costcentrename", "costcentername", "initiative", "item", "lineitem",
-        "budgetline", "name", "project", "programme", "program", "account",
+        "line",
+        "lines",
+        "linename",
+        "department",
+        "dept",
+        "departmentname",
+        "costcentre",
+        "costcenter",
+        "costcentrename",
+        "costcentername",
+        "initiative",
+        "item",
+        "lineitem",
+        "budgetline",
+        "name",
+        "project",
+        "programme",
+        "program",
+        "account",
     ),
     "function": (
-        "function", "businessfunction", "group", "area", "category", "division",
-        "functionarea", "unit", "businessunit", "pillar",
+        "function",
+        "businessfunction",
+        "group",
+        "area",
+        "category",
+        "division",
+        "functionarea",
+        "unit",
+        "businessunit",
+        "pillar",
     ),
     "kind": ("kind", "type", "linetype", "focus", "customerorinternal", "customerinternal"),
     "current": (
-        "current", "currentspend", "currentbudget", "actual", "actuals", "actualspend",
-        "lastyear", "lastyearspend", "priorYear".lower(), "prioryearspend", "baseline",
-        "baselinespend", "spend", "budget", "amount", "cost", "currentamount",
+        "current",
+        "currentspend",
+        "currentbudget",
+        "actual",
+        "actuals",
+        "actualspend",
+        "lastyear",
+        "lastyearspend",
+        "priorYear".lower(),
+        "prioryearspend",
+        "baseline",
+        "baselinespend",
+        "spend",
+        "budget",
+        "amount",
+        "cost",
+        "currentamount",
     ),
     "floor": ("floor", "min", "minimum", "minspend", "minimumspend", "lowerbound", "minamount"),
     "cap": ("cap", "max", "maximum", "maxspend", "maximumspend", "ceiling", "upperbound", "maxamount"),
     "weight": (
-        "weight", "value", "valueweight", "marginalvalue", "valueperunit", "priority",
-        "priorityweight", "impactweight", "roi", "return",
+        "weight",
+        "value",
+        "valueweight",
+        "marginalvalue",
+        "valueperunit",
+        "priority",
+        "priorityweight",
+        "impactweight",
+        "roi",
+        "return",
     ),
     "curve": ("curve", "returns", "returncurve", "responsecurve", "shape"),
     "half_return": (
-        "halfreturn", "halfreturnspend", "halfreturnpoint", "halfreturns", "saturation",
-        "halfsaturation", "halfvaluespend",
+        "halfreturn",
+        "halfreturnspend",
+        "halfreturnpoint",
+        "halfreturns",
+        "saturation",
+        "halfsaturation",
+        "halfvaluespend",
     ),
     "locked": ("locked", "lock", "fixed", "keep", "frozen", "keepcurrent"),
     "max_change": (
-        "maxchange", "maximumchange", "changelimit", "maxchangepct", "maxvariance",
-        "maxchangepercent", "changecap",
+        "maxchange",
+        "maximumchange",
+        "changelimit",
+        "maxchangepct",
+        "maxvariance",
+        "maxchangepercent",
+        "changecap",
     ),
 }
 REQUIRED: Final = ("line", "function", "current")
 LABELS: Final = {
-    "line": "Line", "function": "Function", "kind": "Kind", "current": "Current",
-    "floor": "Floor", "cap": "Cap", "weight": "Weight", "curve": "Curve",
-    "half_return": "Half-return", "locked": "Locked", "max_change": "Max change",
+    "line": "Line",
+    "function": "Function",
+    "kind": "Kind",
+    "current": "Current",
+    "floor": "Floor",
+    "cap": "Cap",
+    "weight": "Weight",
+    "curve": "Curve",
+    "half_return": "Half-return",
+    "locked": "Locked",
+    "max_change": "Max change",
 }
 FUNCTION_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "function": BUDGET_COLUMNS["function"] + ("name",),
@@ -101,14 +166,25 @@ POLICY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
 POLICY_SETTINGS: Final[dict[str, tuple[str, ...]]] = {
     "total_budget": ("totalbudget", "budget", "total", "budgettotal", "totalspend"),
     "spend_whole_budget": (
-        "spendwholebudget", "spendthewholebudget", "spendentirebudget", "spendallbudget",
-        "spendall", "usewholebudget", "spendfullbudget",
+        "spendwholebudget",
+        "spendthewholebudget",
+        "spendentirebudget",
+        "spendallbudget",
+        "spendall",
+        "usewholebudget",
+        "spendfullbudget",
     ),
     "internal_share_min": (
-        "internalsharemin", "mininternalshare", "minimuminternalshare", "internalshareminimum",
+        "internalsharemin",
+        "mininternalshare",
+        "minimuminternalshare",
+        "internalshareminimum",
     ),
     "internal_share_max": (
-        "internalsharemax", "maxinternalshare", "maximuminternalshare", "internalsharemaximum",
+        "internalsharemax",
+        "maxinternalshare",
+        "maximuminternalshare",
+        "internalsharemaximum",
     ),
     "max_change": ("maxchange", "maximumchange", "changelimit", "globalmaxchange"),
     "objective": ("objective", "goal", "optimise", "optimize"),
@@ -220,9 +296,7 @@ class _Reader:
     def grid(self, book: object, name: str, *, formats: bool) -> _Grid:
         sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
         grid = _Grid(name, sheet.to_python(skip_empty_area=False))
-        if formats or (
-            self.parts is not None and self.parts.has_formulas_or_errors(self.path, name)
-        ):
+        if formats or (self.parts is not None and self.parts.has_formulas_or_errors(self.path, name)):
             self._annotate(grid, formats=formats)
         return grid
 
@@ -387,7 +461,10 @@ def _share(value: CellValue, *, percent_format: bool = False) -> float:
     return fraction
 
 
-_OF_CURRENT = re.compile(r"^(?P<pct>.+?%)\s*(?:of)?\s*(?:the)?\s*(?P<basis>current|budget|total)?\s*(?:total|spend|budget)?$", re.IGNORECASE)
+_OF_CURRENT = re.compile(
+    r"^(?P<pct>.+?%)\s*(?:of)?\s*(?:the)?\s*(?P<basis>current|budget|total)?\s*(?:total|spend|budget)?$",
+    re.IGNORECASE,
+)
 
 
 def _bound(value: CellValue, *, percent_format: bool = False) -> Bound:
@@ -426,8 +503,7 @@ def _ratio(value: CellValue) -> RatioRule:
     match = _RATIO.match(text)
     if not match:
         raise CellError(
-            f"{text!r} cannot be read as a ratio rule; write it as "
-            "'Customer service >= 0.5 x Acquisition'"
+            f"{text!r} cannot be read as a ratio rule; write it as 'Customer service >= 0.5 x Acquisition'"
         )
     factor = float(match.group("factor").replace(",", "."))
     return RatioRule(match.group("left").strip(), factor, match.group("right").strip())
@@ -446,7 +522,9 @@ class _BudgetReader:
         self.reader = reader
         self.grid = grid
 
-    def read(self, kinds_from_functions: dict[str, Kind]) -> tuple[list[Line], dict[str, int], dict[str, Kind]]:
+    def read(
+        self, kinds_from_functions: dict[str, Kind]
+    ) -> tuple[list[Line], dict[str, int], dict[str, Kind]]:
         header = self.reader.find_header(self.grid, BUDGET_COLUMNS, REQUIRED)
         if header is None:
             return [], {}, {}
@@ -476,12 +554,12 @@ class _BudgetReader:
             return _Cell(self.reader, self.grid, r, columns.get(fld))
 
         name_cell, function_cell = cell("line"), cell("function")
-        if function_cell.blank() and not name_cell.blank():
-            if header_key(str(name_cell.raw)) in _TOTAL_NAMES or header_key(
-                str(name_cell.raw)
-            ).startswith("total"):
-                self.reader.notes.append(f"Budget row {r + 1} ({name_cell.raw!s}) is a total row and is skipped")
-                return None
+        label = header_key(str(name_cell.raw))
+        if (function_cell.blank() and not name_cell.blank()) and (
+            label in _TOTAL_NAMES or label.startswith("total")
+        ):
+            self.reader.notes.append(f"Budget row {r + 1} ({name_cell.raw!s}) is a total row and is skipped")
+            return None
         before = len(self.reader.issues)
         name = name_cell.read(cells.read_text, "Line", required=True)
         function = function_cell.read(cells.read_text, "Function", required=True)
@@ -494,9 +572,7 @@ class _BudgetReader:
         locked = cell("locked").read(cells.read_bool, "Locked", default=False)
         mc_col = columns.get("max_change")
         percent = mc_col is not None and (r, mc_col) in self.grid.percent
-        max_change = cell("max_change").read(
-            lambda v: _change_limit(v, percent_format=percent), "Max change"
-        )
+        max_change = cell("max_change").read(partial(_change_limit, percent_format=percent), "Max change")
         kind = cell("kind").read(_kind, "Kind")
         if len(self.reader.issues) > before or name is None or function is None or current is None:
             return None
@@ -529,6 +605,7 @@ def _read_functions(reader: _Reader, grid: _Grid) -> list[FunctionRule]:
     header_row, columns = header
     rules: list[FunctionRule] = []
     for r in _rows(grid, header_row + 1):
+
         def cell(fld: str, r: int = r) -> _Cell:
             return _Cell(reader, grid, r, columns.get(fld))
 
@@ -539,7 +616,7 @@ def _read_functions(reader: _Reader, grid: _Grid) -> list[FunctionRule]:
         for fld, label in (("floor", "Floor"), ("cap", "Cap")):
             col = columns.get(fld)
             percent = col is not None and (r, col) in grid.percent
-            bounds[fld] = cell(fld).read(lambda v, p=percent: _bound(v, percent_format=p), label)
+            bounds[fld] = cell(fld).read(partial(_bound, percent_format=percent), label)
         if len(reader.issues) > before or function is None:
             continue
         if kind is None and bounds["floor"] is None and bounds["cap"] is None:
@@ -565,7 +642,10 @@ def _read_policy(reader: _Reader, grid: _Grid) -> dict[str, object]:
             continue
         key = lookup.get(header_key(setting))
         if key is None:
-            known = "Total budget, Spend whole budget, Internal share min, Internal share max, Max change, Objective, Relative change, Ratio"
+            known = (
+                "Total budget, Spend whole budget, Internal share min, Internal share max, "
+                "Max change, Objective, Relative change, Ratio"
+            )
             name_cell.fail(f"Unknown setting {setting!r}; the settings are: {known}")
             continue
         if key != "ratio" and key in seen_rows:
@@ -576,9 +656,9 @@ def _read_policy(reader: _Reader, grid: _Grid) -> dict[str, object]:
         parsers: dict[str, Callable[[CellValue], object]] = {
             "total_budget": _non_negative_money,
             "spend_whole_budget": cells.read_bool,
-            "internal_share_min": lambda v: _share(v, percent_format=percent),
-            "internal_share_max": lambda v: _share(v, percent_format=percent),
-            "max_change": lambda v: _change_limit(v, percent_format=percent),
+            "internal_share_min": partial(_share, percent_format=percent),
+            "internal_share_max": partial(_share, percent_format=percent),
+            "max_change": partial(_change_limit, percent_format=percent),
             "objective": _objective,
             "relative_change": cells.read_bool,
             "ratio": _ratio,
@@ -628,9 +708,7 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
     metadata = book.sheets_metadata  # type: ignore[attr-defined]
     worksheets = [m.name for m in metadata if m.typ == SheetTypeEnum.WorkSheet]
     visible = [
-        m.name
-        for m in metadata
-        if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
+        m.name for m in metadata if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
     ]
     budget_name = _sheet_by_key(worksheets, _BUDGET_SHEETS) or (visible[0] if visible else None)
     if budget_name is None:
@@ -662,8 +740,7 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
     if not reader.issues:
         problems = validate(plan, letters)
         reader.issues.extend(
-            Issue(budget_name, i.row, i.column, i.message) if i.sheet == "Budget" else i
-            for i in problems
+            Issue(budget_name, i.row, i.column, i.message) if i.sheet == "Budget" else i for i in problems
         )
     if not lines and not any("no lines" in i.message for i in reader.issues) and columns:
         reader.issues.append(Issue(budget_name, None, None, "The sheet has no lines below its header"))

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from models.domain import Objective, Plan
+from models.domain import Objective, Plan, normalise_name
 from models.export import ExportError, write_result
 from models.issues import Issue
 from models.result import Result, Status
@@ -46,8 +46,14 @@ def result_json(result: Result, report: ImportReport | None = None) -> dict[str,
         explanation = {
             "text": result.explanation.text,
             "fixes": [
-                {"rule": f.rule_id, "subject": f.subject, "current": f.current, "proposed": f.proposed,
-                 "text": f.text, "line_floors": dict(f.line_floors)}
+                {
+                    "rule": f.rule_id,
+                    "subject": f.subject,
+                    "current": f.current,
+                    "proposed": f.proposed,
+                    "text": f.text,
+                    "line_floors": dict(f.line_floors),
+                }
                 for f in result.explanation.fixes
             ],
         }
@@ -57,12 +63,19 @@ def result_json(result: Result, report: ImportReport | None = None) -> dict[str,
         "totals": {
             "functions": {k: _number(v) for k, v in result.totals.items()},
             "kinds": {k: _number(v) for k, v in result.kind_totals.items()},
-        } if optimal else {},
+        }
+        if optimal
+        else {},
         "impact": {k: _number(v) for k, v in result.impact.to_json().items()} if optimal else {},
         "internal_share": result.internal_share if optimal else None,
         "binding": [
-            {"rule": r.rule_id, "type": r.family, "description": r.description,
-             "shadow_price": _number(r.shadow_price), "limit": _number(r.limit)}
+            {
+                "rule": r.rule_id,
+                "type": r.family,
+                "description": r.description,
+                "shadow_price": _number(r.shadow_price),
+                "limit": _number(r.limit),
+            }
             for r in result.binding
         ],
         "line_binding": dict(result.line_binding),
@@ -95,7 +108,10 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
         return
     width = max([len(line.name) for line in plan.lines] + [4])
     fwidth = max([len(line.function) for line in plan.lines] + [8])
-    header = f"{'Line':<{width}}  {'Function':<{fwidth}}  {'Current':>14}  {'Allocated':>14}  {'Change':>13}  {'Chg %':>7}  Binding"
+    header = (
+        f"{'Line':<{width}}  {'Function':<{fwidth}}  {'Current':>14}  {'Allocated':>14}  "
+        f"{'Change':>13}  {'Chg %':>7}  Binding"
+    )
     print(header, file=out)
     print("-" * len(header), file=out)
     for line in plan.lines:
@@ -110,13 +126,24 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
     current = plan.function_current()
     print(f"{'Function':<{fwidth}}  {'Current':>14}  {'Allocated':>14}", file=out)
     for function, total in result.totals.items():
-        print(f"{function:<{fwidth}}  {_fmt(current.get(' '.join(function.split()).casefold(), 0.0)):>14}  {_fmt(total):>14}", file=out)
+        print(
+            f"{function:<{fwidth}}  {_fmt(current.get(normalise_name(function), 0.0)):>14}  "
+            f"{_fmt(total):>14}",
+            file=out,
+        )
     share = result.internal_share
     print("", file=out)
-    print(f"Budget {_fmt(plan.budget)}, allocated {_fmt(sum(result.allocation.values()))}"
-          + (f", internal share {share * 100:.1f}%" if share is not None else ""), file=out)
+    print(
+        f"Budget {_fmt(plan.budget)}, allocated {_fmt(sum(result.allocation.values()))}"
+        + (f", internal share {share * 100:.1f}%" if share is not None else ""),
+        file=out,
+    )
     impact = result.impact
-    print(f"Impact: customer {_fmt(impact.customer)}, internal {_fmt(impact.internal)}, total {_fmt(impact.total)}", file=out)
+    print(
+        f"Impact: customer {_fmt(impact.customer)}, internal {_fmt(impact.internal)}, "
+        f"total {_fmt(impact.total)}",
+        file=out,
+    )
     if result.binding:
         print("Binding rules (impact per unit loosened):", file=out)
         for rule in result.binding:
@@ -126,7 +153,9 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
 def _solve_command(args: argparse.Namespace) -> int:
     report = read_plan(args.plan)
     if not report.ok or report.plan is None:
-        result = Result(Status.INVALID_INPUT, issues=report.issues, message="The workbook has problems to fix")
+        result = Result(
+            Status.INVALID_INPUT, issues=report.issues, message="The workbook has problems to fix"
+        )
         if args.json:
             print(json.dumps(result_json(result, report)))
         else:
@@ -154,15 +183,18 @@ def _solve_command(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="fulcrum",
-        description="Fulcrum: split a budget between customer initiatives and the internal functions behind them.",
+        description=(
+            "Fulcrum: split a budget between customer initiatives and the internal functions behind them."
+        ),
     )
     commands = root.add_subparsers(dest="command", metavar="COMMAND")
     solve_cmd = commands.add_parser("solve", help="solve a plan workbook and show or export the allocation")
     solve_cmd.add_argument("plan", metavar="PLAN.xlsx")
     solve_cmd.add_argument("--out", metavar="RESULT.xlsx", help="write the result workbook here")
     solve_cmd.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    solve_cmd.add_argument("--objective", choices=[o.value for o in Objective],
-                           help="override the plan's objective")
+    solve_cmd.add_argument(
+        "--objective", choices=[o.value for o in Objective], help="override the plan's objective"
+    )
     solve_cmd.add_argument("--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value)
     solve_cmd.add_argument("--time-limit", type=float, default=120.0, metavar="SECONDS")
     solve_cmd.set_defaults(handler=_solve_command)

@@ -35,7 +35,11 @@ def line_conflicts(plan: Plan) -> Explanation | None:
     for line, b in zip(plan.lines, line_bounds(plan), strict=True):
         if b.hi is None or b.lo <= b.hi + 1e-9 * max(1.0, abs(b.hi)):
             continue
-        what_hi = {"cap": "its cap", "change limit": "its change limit", "locked": "its lock at current spend"}
+        what_hi = {
+            "cap": "its cap",
+            "change limit": "its change limit",
+            "locked": "its lock at current spend",
+        }
         sentences.append(
             f"Line {line.name!r} needs at least {money(b.lo)} ({b.lo_source}) but "
             f"{what_hi.get(b.hi_source, 'its limits')} allows at most {money(b.hi)}"
@@ -86,27 +90,57 @@ def _fix_for_row(plan: Plan, row: Row, model: LpModel) -> Fix | None:
     if row.family == "budget":
         new = row.rhs + amount
         verb = "raise" if amount > 0 else "lower"
-        return Fix(row.rule_id, row.family, "the budget", row.rhs, new,
-                   f"{verb} the budget by {money(abs(amount))} (to {money(new)})")
+        return Fix(
+            row.rule_id,
+            row.family,
+            "the budget",
+            row.rhs,
+            new,
+            f"{verb} the budget by {money(abs(amount))} (to {money(new)})",
+        )
     if row.family == "function-floor":
         new = max(row.rhs - amount, 0.0)
-        return Fix(row.rule_id, row.family, f"the {row.subject} floor", row.rhs, new,
-                   f"lower the {row.subject} floor by {money(amount)} (to {money(new)})")
+        return Fix(
+            row.rule_id,
+            row.family,
+            f"the {row.subject} floor",
+            row.rhs,
+            new,
+            f"lower the {row.subject} floor by {money(amount)} (to {money(new)})",
+        )
     if row.family == "function-cap":
         new = row.rhs + amount
-        return Fix(row.rule_id, row.family, f"the {row.subject} cap", row.rhs, new,
-                   f"raise the {row.subject} cap by {money(amount)} (to {money(new)})")
+        return Fix(
+            row.rule_id,
+            row.family,
+            f"the {row.subject} cap",
+            row.rhs,
+            new,
+            f"raise the {row.subject} cap by {money(amount)} (to {money(new)})",
+        )
     share = _share_at(plan, x)
     if row.family == "share-min":
         current = plan.policy.internal_share_min or 0.0
         share = math.floor(min(share, current) * 1e4) / 1e4
-        return Fix(row.rule_id, row.family, "the internal share minimum", current, share,
-                   f"lower the internal share minimum from {_pct(current)} to {_pct(share)}")
+        return Fix(
+            row.rule_id,
+            row.family,
+            "the internal share minimum",
+            current,
+            share,
+            f"lower the internal share minimum from {_pct(current)} to {_pct(share)}",
+        )
     if row.family == "share-max":
         current = plan.policy.internal_share_max or 1.0
         share = math.ceil(max(share, current) * 1e4) / 1e4
-        return Fix(row.rule_id, row.family, "the internal share maximum", current, share,
-                   f"raise the internal share maximum from {_pct(current)} to {_pct(share)}")
+        return Fix(
+            row.rule_id,
+            row.family,
+            "the internal share maximum",
+            current,
+            share,
+            f"raise the internal share maximum from {_pct(current)} to {_pct(share)}",
+        )
     if row.family == "ratio":
         number = int(row.rule_id.split(":")[1])
         ratio = plan.policy.ratios[number - 1]
@@ -114,8 +148,14 @@ def _fix_for_row(plan: Plan, row: Row, model: LpModel) -> Fix | None:
         right = math.fsum(-c / ratio.factor * x[i] for i, c in row.coefs if c < 0) if ratio.factor else 0.0
         achieved = min(left / right, ratio.factor) if right > 0 else 0.0
         achieved = math.floor(achieved * 1e4) / 1e4
-        return Fix(row.rule_id, row.family, f"the ratio rule {ratio.describe()}", ratio.factor, achieved,
-                   f"lower the ratio {ratio.left} >= {ratio.factor:g} x {ratio.right} to {achieved:g} x")
+        return Fix(
+            row.rule_id,
+            row.family,
+            f"the ratio rule {ratio.describe()}",
+            ratio.factor,
+            achieved,
+            f"lower the ratio {ratio.left} >= {ratio.factor:g} x {ratio.right} to {achieved:g} x",
+        )
     return None
 
 
@@ -138,8 +178,15 @@ def _line_floor_fix(plan: Plan, model: LpModel) -> Fix | None:
         if len(changes) > 1
         else f"lower the floor of {changes[0][0]} by {money(total)} (to {money(changes[0][2])})"
     )
-    return Fix(_LINE_FLOORS, "line-floor", subject, total, 0.0, text,
-               line_floors=tuple((name, new) for name, _, new in changes))
+    return Fix(
+        _LINE_FLOORS,
+        "line-floor",
+        subject,
+        total,
+        0.0,
+        text,
+        line_floors=tuple((name, new) for name, _, new in changes),
+    )
 
 
 def _relax(plan: Plan, elastic: Collection[str], line_floors: bool, solver: SolverName) -> LpModel | None:
@@ -188,7 +235,8 @@ def explain_infeasible(plan: Plan, *, solver: SolverName = SolverName.HIGHS) -> 
     if together:
         return Explanation(
             f"{opening}, and no single change is enough. Together these make it feasible: "
-            + "; ".join(f.text for f in together) + ".",
+            + "; ".join(f.text for f in together)
+            + ".",
             tuple(together),
         )
     return Explanation(

@@ -61,8 +61,8 @@ class LpModel:
 def half_returns(plan: Plan) -> list[float]:
     """Each line's half-return spend: its own, else its current spend, else the mean positive current."""
     positive = [line.current for line in plan.lines if line.current > 0]
-    fallback = math.fsum(positive) / len(positive) if positive else max(plan.budget, 1.0) / max(
-        len(plan.lines), 1
+    fallback = (
+        math.fsum(positive) / len(positive) if positive else max(plan.budget, 1.0) / max(len(plan.lines), 1)
     )
     fallback = fallback if fallback > 0 else 1.0
     result = []
@@ -151,8 +151,7 @@ def _share_rows(plan: Plan) -> list[Row]:
         if share is None:
             continue
         coefs = tuple(
-            (i, (1.0 if line.kind is Kind.INTERNAL else 0.0) - share)
-            for i, line in enumerate(plan.lines)
+            (i, (1.0 if line.kind is Kind.INTERNAL else 0.0) - share) for i, line in enumerate(plan.lines)
         )
         text = f"Internal functions get {word} {share * 100:g}% of the money allocated"
         rows.append(Row(family, family, text, sense, 0.0, coefs))
@@ -182,8 +181,12 @@ def _scale(plan: Plan) -> float:
 
 
 def add_line_variables(
-    prob: pulp.LpProblem, bounds: Sequence[LineBounds], upper: Sequence[float], scale: float,
-    *, floors_elastic: bool = False,
+    prob: pulp.LpProblem,
+    bounds: Sequence[LineBounds],
+    upper: Sequence[float],
+    scale: float,
+    *,
+    floors_elastic: bool = False,
 ) -> list[pulp.LpVariable]:
     """``l_i <= x_i <= u_i`` as the bounds of each line's total variable.
 
@@ -197,15 +200,11 @@ def add_line_variables(
         hi: float | None = upper[i] if math.isfinite(upper[i]) else None
         if floors_elastic:
             hi = None if b.hi is None else max(b.hi, lo)
-        variables.append(
-            prob.add_variable(f"x{i}", lo / scale, None if hi is None else hi / scale)
-        )
+        variables.append(prob.add_variable(f"x{i}", lo / scale, None if hi is None else hi / scale))
     return variables
 
 
-def add_coupling_constraints(
-    model: LpModel, rows: Sequence[Row], *, elastic: Collection[str] = ()
-) -> None:
+def add_coupling_constraints(model: LpModel, rows: Sequence[Row], *, elastic: Collection[str] = ()) -> None:
     """Each coupling row as a constraint; rows in ``elastic`` get a relaxation variable."""
     prob, x, scale = model.prob, model.x, model.scale
     for n, row in enumerate(rows):

@@ -104,7 +104,9 @@ def lagrangian_bound(
     return total, argmax
 
 
-def _rule_reports(model: LpModel, x: Sequence[float], shadows: Sequence[float], maximise: bool) -> tuple[RuleReport, ...]:
+def _rule_reports(
+    model: LpModel, x: Sequence[float], shadows: Sequence[float], maximise: bool
+) -> tuple[RuleReport, ...]:
     reports = []
     for row, y in zip(model.rows, shadows, strict=True):
         activity = row.activity(list(x))

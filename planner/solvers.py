@@ -67,7 +67,7 @@ def _quiet_stdout() -> Iterator[None]:
 
 def new_highs() -> highspy.Highs:
     with _quiet_stdout():
-        highs = highspy.Highs()
+        highs = highspy.Highs()  # type: ignore[no-untyped-call]
     highs.setOptionValue("output_flag", False)
     return highs
 

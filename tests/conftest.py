@@ -1,0 +1,42 @@
+"""Shared fixtures: small plans and workbooks written with openpyxl."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data" / "sample_plan.xlsx"
+
+BUDGET_HEADER = ["Line", "Function", "Current"]
+
+
+def write_book(path: Path, sheets: dict[str, Sequence[Sequence[Any]]]) -> Path:
+    book = openpyxl.Workbook()
+    first = True
+    for name, rows in sheets.items():
+        sheet = book.active if first else book.create_sheet(name)
+        assert sheet is not None
+        sheet.title = name
+        first = False
+        for row in rows:
+            sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+@pytest.fixture
+def make_book(tmp_path: Path) -> Callable[..., Path]:
+    counter = iter(range(1000))
+
+    def make(sheets: dict[str, Sequence[Sequence[Any]]], name: str | None = None) -> Path:
+        return write_book(tmp_path / (name or f"plan{next(counter)}.xlsx"), sheets)
+
+    return make
