@@ -742,7 +742,8 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         reader.issues.extend(
             Issue(budget_name, i.row, i.column, i.message) if i.sheet == "Budget" else i for i in problems
         )
-    if not lines and not any("no lines" in i.message for i in reader.issues) and columns:
+    row_issues = any(i.sheet == budget_name and i.row for i in reader.issues)
+    if not lines and columns and not row_issues and not any("no lines" in i.message for i in reader.issues):
         reader.issues.append(Issue(budget_name, None, None, "The sheet has no lines below its header"))
     issues = tuple(reader.issues)
     return ImportReport(

@@ -82,7 +82,7 @@ def _describe_ole(path: Path) -> str:
             if ole.exists("Workbook") or ole.exists("Book"):
                 return "is a legacy Excel 97-2003 workbook (.xls); open it in Excel and save it as .xlsx"
     except Exception:  # olefile raises several types for damaged containers
-        pass
+        return "is a damaged Office document, not an .xlsx workbook"
     return "is an Office document of an older format, not an .xlsx workbook"
 
 

@@ -54,7 +54,9 @@ def test_plain_number_above_one_is_ambiguous_as_percentage() -> None:
     assert read_fraction(1.5, percent_format=True) == 1.5
 
 
-@pytest.mark.parametrize(("value", "expected"), [("yes", True), ("No", False), (True, True), (0, False), ("x", True)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("yes", True), ("No", False), (True, True), (0, False), ("x", True)]
+)
 def test_bools(value: object, expected: bool) -> None:
     assert read_bool(value) is expected  # type: ignore[arg-type]
 

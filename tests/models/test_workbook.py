@@ -71,11 +71,19 @@ def test_policy_and_functions_sheets(make_book: MakeBook) -> None:
     path = make_book(
         {
             "Budget": GOOD,
-            "Functions": [["Function", "Kind", "Floor", "Cap"], ["HR", "internal", "8%", None],
-                          ["Acquisition", None, None, "95% of current"]],
-            "Policy": [["Setting", "Value"], ["Total budget", "$300"], ["Internal share min", "25 %"],
-                       ["Objective", "min-change"], ["Ratio", "Acquisition >= 1.5 x HR"],
-                       ["Spend whole budget", "yes"]],
+            "Functions": [
+                ["Function", "Kind", "Floor", "Cap"],
+                ["HR", "internal", "8%", None],
+                ["Acquisition", None, None, "95% of current"],
+            ],
+            "Policy": [
+                ["Setting", "Value"],
+                ["Total budget", "$300"],
+                ["Internal share min", "25 %"],
+                ["Objective", "min-change"],
+                ["Ratio", "Acquisition >= 1.5 x HR"],
+                ["Spend whole budget", "yes"],
+            ],
         }
     )
     report = read_plan(path)
@@ -128,7 +136,7 @@ def test_missing_file(tmp_path: Path) -> None:
         (b"Line,Function,Current\nPayroll,HR,100\n", "looks like CSV"),
         (b"<!DOCTYPE html><html><body>Sign in</body></html>", "web page"),
         (b"PK\x03\x04garbage that is not a zip archive at all", "damaged"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "older format"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, "Office document"),
     ],
 )
 def test_files_that_are_not_workbooks(tmp_path: Path, content: bytes, fragment: str) -> None:
@@ -209,18 +217,28 @@ def test_decompression_bomb_is_refused(tmp_path: Path, make_book: MakeBook) -> N
     ("rows", "where", "fragment"),
     [
         ([["Line", "Function"], ["a", "HR"]], ("Budget", 1, None), "Missing required column Current"),
-        ([["Line", "Department", "Function", "Current"], ["a", "b", "HR", 1]], ("Budget", 1, "B"), "Duplicate header"),
+        (
+            [["Line", "Department", "Function", "Current"], ["a", "b", "HR", 1]],
+            ("Budget", 1, "B"),
+            "Duplicate header",
+        ),
         ([*GOOD, ["Laptops", None, 5]], ("Budget", 4, "B"), "Function is blank"),
         ([*GOOD, ["Laptops", "IT", None]], ("Budget", 4, "C"), "Current is blank"),
         ([*GOOD, ["Laptops", "IT", "TBD"]], ("Budget", 4, "C"), "'TBD' cannot be read as an amount"),
         ([*GOOD, ["Laptops", "IT", True]], ("Budget", 4, "C"), "TRUE/FALSE"),
         ([*GOOD, ["Laptops", "IT", -5]], ("Budget", 4, "C"), "negative"),
         ([*GOOD, ["payroll ", "IT", 5]], ("Budget", 4, "A"), "is used twice"),
-        ([["Line", "Function", "Current", "Floor", "Cap"], ["a", "HR", 5, 10, 8]], ("Budget", 2, "D"),
-         "Floor 10 of 'a' is above its cap 8"),
+        (
+            [["Line", "Function", "Current", "Floor", "Cap"], ["a", "HR", 5, 10, 8]],
+            ("Budget", 2, "D"),
+            "Floor 10 of 'a' is above its cap 8",
+        ),
         ([["Line", "Function", "Current"]], ("Budget", None, None), "no lines"),
-        ([["Line", "Function", "Current", "Kind"], ["a", "HR", 5, "sometimes"]], ("Budget", 2, "D"),
-         "not 'customer' or 'internal'"),
+        (
+            [["Line", "Function", "Current", "Kind"], ["a", "HR", 5, "sometimes"]],
+            ("Budget", 2, "D"),
+            "not 'customer' or 'internal'",
+        ),
     ],
 )
 def test_budget_sheet_problems(
@@ -242,7 +260,13 @@ def test_date_in_money_column(make_book: MakeBook) -> None:
 
 def test_formula_without_cached_value_and_error_cells(make_book: MakeBook) -> None:
     path = make_book(
-        {"Budget": [["Line", "Function", "Current", "Cap"], ["a", "HR", "=1+2", None], ["b", "IT", 5, "#N/A"]]}
+        {
+            "Budget": [
+                ["Line", "Function", "Current", "Cap"],
+                ["a", "HR", "=1+2", None],
+                ["b", "IT", 5, "#N/A"],
+            ]
+        }
     )
     book = openpyxl.load_workbook(path)
     book["Budget"]["D3"].data_type = "e"
@@ -259,9 +283,13 @@ def test_policy_and_function_problems(make_book: MakeBook) -> None:
         {
             "Budget": GOOD,
             "Functions": [["Function", "Floor", "Cap"], ["Marketing", 5, None], ["HR", 50, 40]],
-            "Policy": [["Setting", "Value"], ["Internal share min", "120%"],
-                       ["Ratio", "Acquisition is bigger than HR"], ["Ratio", "Legal >= 2 x HR"],
-                       ["Colour", "blue"]],
+            "Policy": [
+                ["Setting", "Value"],
+                ["Internal share min", "120%"],
+                ["Ratio", "Acquisition is bigger than HR"],
+                ["Ratio", "Legal >= 2 x HR"],
+                ["Colour", "blue"],
+            ],
         }
     )
     report = read_plan(path)

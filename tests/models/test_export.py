@@ -1,0 +1,85 @@
+"""Export: the workbook's sheets and formats, safe text, and the round trip."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from models.domain import Kind, Line, Plan, Policy
+from models.export import ExportError, write_result
+from models.workbook import read_plan
+from planner.solve import solve
+from tests.conftest import SAMPLE
+
+
+def test_export_imports_back_to_the_same_plan_and_allocation(tmp_path: Path) -> None:
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    result = solve(plan)
+    out = write_result(tmp_path / "result.xlsx", plan, result)
+    again = read_plan(out)
+    assert again.ok, again.issues
+    assert again.plan is not None
+    assert again.plan.lines == plan.lines
+    assert again.plan.policy == plan.policy
+    assert solve(again.plan).allocation == pytest.approx(result.allocation)
+
+
+def test_sheets_number_formats_and_frozen_header(tmp_path: Path) -> None:
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    result = solve(plan)
+    book = openpyxl.load_workbook(write_result(tmp_path / "r.xlsx", plan, result))
+    assert book.sheetnames == ["Summary", "Allocation", "Functions", "Rules", "Budget", "Policy"]
+    allocation = book["Allocation"]
+    assert allocation.freeze_panes == "A2"
+    assert [c.value for c in allocation[1]][:9] == [
+        "Line",
+        "Function",
+        "Kind",
+        "Current",
+        "Floor",
+        "Cap",
+        "Allocated",
+        "Change",
+        "Change %",
+    ]
+    cell = allocation["G2"]
+    assert isinstance(cell.value, float)
+    assert cell.number_format.startswith("#,##0.00")
+    assert cell.value == pytest.approx(result.allocation[plan.lines[0].name])
+    assert allocation.column_dimensions["A"].width >= 20
+    assert any(row[9].value for row in allocation.iter_rows(min_row=2))  # binding rules named
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path: Path) -> None:
+    plan = Plan(
+        (
+            Line('=HYPERLINK("http://x")', "+Ops", Kind.CUSTOMER, 10.0),
+            Line("@risk", "-IT", Kind.INTERNAL, 5.0),
+        ),
+        Policy(total_budget=15),
+    )
+    path = write_result(tmp_path / "safe.xlsx", plan, solve(plan))
+    book = openpyxl.load_workbook(path)
+    cell = book["Budget"]["A2"]
+    assert cell.data_type == "s"
+    assert cell.quotePrefix
+    assert cell.value == '=HYPERLINK("http://x")'
+    again = read_plan(path).plan
+    assert again is not None and again.lines == plan.lines
+
+
+def test_unwritable_target_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    plan = Plan((Line("a", "P", Kind.CUSTOMER, 1.0),))
+    with pytest.raises(ExportError, match="does not exist"):
+        write_result(tmp_path / "missing" / "r.xlsx", plan, None)
+    target = tmp_path / "keep.xlsx"
+    target.write_bytes(b"precious")
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    with pytest.raises(ExportError, match=r"\.xlsx"):
+        write_result(tmp_path / "r.csv", plan, None)
+    assert target.read_bytes() == b"precious"

@@ -1,0 +1,75 @@
+"""The command line, run as a user would: a real process, real files."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT, SAMPLE, write_book
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, cwd=ROOT, check=False
+    )
+
+
+def test_solve_json_on_the_sample(tmp_path: Path) -> None:
+    out = tmp_path / "result.xlsx"
+    done = run("solve", str(SAMPLE), "--json", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["status"] == "optimal"
+    assert len(data["allocation"]) == 57
+    assert sum(data["allocation"].values()) <= 42_000_000 + 1
+    assert set(data["impact"]) == {"customer", "internal", "total"}
+    assert data["binding"] and all("shadow_price" in b for b in data["binding"])
+    assert out.exists()
+
+
+def test_infeasible_exit_1_with_explanation(tmp_path: Path) -> None:
+    path = write_book(
+        tmp_path / "tight.xlsx",
+        {
+            "Budget": [["Line", "Function", "Current"], ["a", "IT", 100], ["b", "Ads", 100]],
+            "Functions": [["Function", "Floor"], ["IT", 150], ["Ads", 100]],
+            "Policy": [["Setting", "Value"], ["Total budget", 200]],
+        },
+    )
+    done = run("solve", str(path), "--json")
+    assert done.returncode == 1
+    data = json.loads(done.stdout)
+    assert data["status"] == "infeasible"
+    assert data["allocation"] == {}
+    assert "raise the budget by 50" in data["explanation"]["text"]
+
+
+def test_invalid_input_exit_2_with_issues(tmp_path: Path) -> None:
+    path = write_book(
+        tmp_path / "bad.xlsx", {"Budget": [["Line", "Function", "Current"], ["a", "IT", "TBD"]]}
+    )
+    done = run("solve", str(path), "--json")
+    assert done.returncode == 2
+    data = json.loads(done.stdout)
+    assert data["status"] == "invalid-input"
+    assert data["issues"] == [
+        {
+            "sheet": "Budget",
+            "row": 2,
+            "column": "C",
+            "message": "Current: 'TBD' cannot be read as an amount of money",
+        }
+    ]
+    human = run("solve", str(path))
+    assert human.returncode == 2
+    assert "cell C2" in human.stderr and "Traceback" not in human.stderr
+
+
+def test_readable_summary_and_help() -> None:
+    done = run("solve", str(SAMPLE), "--objective", "min-change")
+    assert done.returncode == 0
+    assert "Allocated" in done.stdout and "Impact: customer" in done.stdout
+    bare = run()
+    assert bare.returncode == 0 and "solve" in bare.stdout
