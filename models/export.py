@@ -24,7 +24,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from models.domain import Basis, Bound, Plan
+from models.domain import Basis, Bound, Line, Plan, normalise_name
 from models.result import Result
 
 __all__ = ["ExportError", "write_result"]
@@ -131,62 +131,64 @@ def _write_summary(out: _Book, plan: Plan, result: Result | None) -> None:
         out.put(sheet, r + 1, 0, result.explanation.text, out.wrap)
 
 
+_LINE_HEADERS = ("Line", "Function", "Kind", "Current", "Floor", "Cap")
+_LINE_WIDTHS = (30, 20, 10, 15, 15, 15)
+
+
+def _line_cells(out: _Book, line: Line) -> list[tuple[object, Format | None]]:
+    """The columns the Allocation and Budget sheets both start with."""
+    return [
+        (line.name, None),
+        (line.function, None),
+        (line.kind.value, None),
+        (line.current, out.money),
+        (line.floor, out.money),
+        (line.cap, out.money),
+    ]
+
+
+def _write_row(
+    out: _Book, sheet: Worksheet, row: int, values: Sequence[tuple[object, Format | None]]
+) -> None:
+    for col, (value, fmt) in enumerate(values):
+        out.put(sheet, row, col, value, fmt)
+
+
 def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
     headers = (
-        "Line",
-        "Function",
-        "Kind",
-        "Current",
-        "Floor",
-        "Cap",
+        *_LINE_HEADERS,
         "Allocated",
         "Change",
         "Change %",
         "Binding rule",
         "Shadow price",
     )
-    sheet = out.sheet("Allocation", headers, (30, 20, 10, 15, 15, 15, 15, 15, 10, 16, 12))
+    sheet = out.sheet("Allocation", headers, (*_LINE_WIDTHS, 15, 15, 10, 16, 12))
+    sums = dict.fromkeys((3, 4, 6, 7), 0.0)  # Current, Floor, Allocated, Change
     for r, line in enumerate(plan.lines, start=1):
         allocated = result.allocation.get(line.name, 0.0)
         change = allocated - line.current
-        values: list[tuple[object, Format | None]] = [
-            (line.name, None),
-            (line.function, None),
-            (line.kind.value, None),
-            (line.current, out.money),
-            (line.floor, out.money),
-            (line.cap, out.money),
-            (allocated, out.money),
-            (change, out.money),
-            (change / line.current if line.current else None, out.percent),
-            (result.line_binding.get(line.name), None),
-            (result.line_shadow.get(line.name), out.price),
-        ]
-        for c, (value, fmt) in enumerate(values):
-            out.put(sheet, r, c, value, fmt)
+        for col, value in zip(sums, (line.current, line.floor, allocated, change), strict=True):
+            sums[col] += value
+        _write_row(
+            out,
+            sheet,
+            r,
+            [
+                *_line_cells(out, line),
+                (allocated, out.money),
+                (change, out.money),
+                (change / line.current if line.current else None, out.percent),
+                (result.line_binding.get(line.name), None),
+                (result.line_shadow.get(line.name), out.price),
+            ],
+        )
     total = len(plan.lines) + 1
     sheet.write_string(total, 0, "Total", out.bold)
-    for col in (3, 4, 6, 7):
+    for col, value in sums.items():
         letter = chr(ord("A") + col)
-        sheet.write_formula(
-            total,
-            col,
-            f"=SUM({letter}2:{letter}{total})",
-            out.bold_money,
-            sum(_column_values(plan, result, col)),
-        )
+        sheet.write_formula(total, col, f"=SUM({letter}2:{letter}{total})", out.bold_money, value)
     sheet.autofilter(0, 0, total - 1, len(headers) - 1)
-
-
-def _column_values(plan: Plan, result: Result, col: int) -> list[float]:
-    if col == 3:
-        return [line.current for line in plan.lines]
-    if col == 4:
-        return [line.floor for line in plan.lines]
-    allocated = [result.allocation.get(line.name, 0.0) for line in plan.lines]
-    if col == 6:
-        return allocated
-    return [a - line.current for a, line in zip(allocated, plan.lines, strict=True)]
 
 
 def _write_functions(out: _Book, plan: Plan, result: Result | None) -> None:
@@ -196,7 +198,7 @@ def _write_functions(out: _Book, plan: Plan, result: Result | None) -> None:
     allocated_total = sum(result.allocation.values()) if result and result.is_optimal else 0.0
     for r, function in enumerate(plan.functions(), start=1):
         rule = plan.function_rule(function)
-        key = " ".join(function.split()).casefold()
+        key = normalise_name(function)
         out.put(sheet, r, 0, function)
         out.put(sheet, r, 1, rule.kind.value if rule and rule.kind else None)
         for c, bound in ((2, rule.floor if rule else None), (3, rule.cap if rule else None)):
@@ -229,19 +231,14 @@ def _write_rules(out: _Book, result: Result) -> None:
 
 def _write_budget(out: _Book, plan: Plan) -> None:
     headers = (
-        "Line",
-        "Function",
-        "Kind",
-        "Current",
-        "Floor",
-        "Cap",
+        *_LINE_HEADERS,
         "Weight",
         "Curve",
         "Half-return",
         "Locked",
         "Max change",
     )
-    sheet = out.sheet("Budget", headers, (30, 20, 10, 15, 15, 15, 8, 12, 15, 8, 11))
+    sheet = out.sheet("Budget", headers, (*_LINE_WIDTHS, 8, 12, 15, 8, 11))
     for r, line in enumerate(plan.lines, start=1):
         change: tuple[object, Format | None] = (None, None)
         if line.max_change is not None:
@@ -250,21 +247,19 @@ def _write_budget(out: _Book, plan: Plan) -> None:
                 if line.max_change <= 1
                 else (f"{line.max_change * 100:.10g}%", None)
             )
-        values: list[tuple[object, Format | None]] = [
-            (line.name, None),
-            (line.function, None),
-            (line.kind.value, None),
-            (line.current, out.money),
-            (line.floor, out.money),
-            (line.cap, out.money),
-            (line.weight, None),
-            (line.curve.value, None),
-            (line.half_return, out.money),
-            ("yes" if line.locked else "no", None),
-            change,
-        ]
-        for c, (value, fmt) in enumerate(values):
-            out.put(sheet, r, c, value, fmt)
+        _write_row(
+            out,
+            sheet,
+            r,
+            [
+                *_line_cells(out, line),
+                (line.weight, None),
+                (line.curve.value, None),
+                (line.half_return, out.money),
+                ("yes" if line.locked else "no", None),
+                change,
+            ],
+        )
 
 
 def _write_policy(out: _Book, plan: Plan) -> None:

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from models.domain import Kind, Plan, normalise_name
+from models.domain import Plan, normalise_name
 
 __all__ = ["LineBounds", "Row", "Sense", "line_bounds", "money"]
 
@@ -100,10 +100,6 @@ def line_bounds(plan: Plan) -> list[LineBounds]:
             hi, hi_source = line.current, "locked"
         result.append(LineBounds(lo, hi, lo_source, hi_source, line.floor, lo_plain))
     return result
-
-
-def kind_indices(plan: Plan, kind: Kind) -> list[int]:
-    return [i for i, line in enumerate(plan.lines) if line.kind is kind]
 
 
 def function_indices(plan: Plan) -> dict[str, list[int]]:

@@ -219,12 +219,3 @@ def run(
     return SolveOutcome(
         Status.ERROR, label, seconds, f"The solver returned {pulp.LpStatus.get(prob.status, prob.status)}"
     )
-
-
-def dual_to_shadow(pi: float, sense_is_max: bool) -> float:
-    """The row dual as impact gained per unit the row's right-hand side rises.
-
-    HiGHS reports duals for the problem as given (maximisation included) and
-    CBC for PuLP's own sign convention; both are brought to d(objective)/d(rhs).
-    """
-    return float(pi)
