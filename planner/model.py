@@ -56,6 +56,7 @@ class LpModel:
     elastic: dict[str, pulp.LpVariable] = field(default_factory=dict)
     line_elastic: dict[int, pulp.LpVariable] = field(default_factory=dict)
     objective_constant: float = 0.0
+    objective_scale: float = 1.0
 
 
 def half_returns(plan: Plan) -> list[float]:
@@ -275,7 +276,11 @@ def add_impact_objective(model: LpModel, plan: Plan, points: Sequence[Sequence[f
             pulp.LpConstraint(pulp.LpAffineExpression(link), pulp.LpConstraintEQ, f"d{i}", lo / scale)
         )
     model.objective_constant = constant
-    prob.setObjective(pulp.LpAffineExpression(terms))
+    # Divide the objective by the largest weight so that the solver's
+    # tolerances see coefficients near 1 whatever units the weights use.
+    largest = max((abs(line.weight) for line in plan.lines), default=0.0)
+    model.objective_scale = largest if largest > 0 else 1.0
+    prob.setObjective(pulp.LpAffineExpression((v, c / model.objective_scale) for v, c in terms))
 
 
 def add_min_change_objective(model: LpModel, plan: Plan) -> None:

@@ -53,6 +53,30 @@ def test_diminishing_returns_equalise_marginal_value() -> None:
     assert result.optimality_gap <= 1e-3
 
 
+@pytest.mark.parametrize("unit", [1e-12, 1.0, 1e9])
+def test_weights_in_any_unit_give_the_same_allocation(unit: float) -> None:
+    # The optimum does not depend on the unit the weights are written in,
+    # even when one line's weight is zero and the other's is tiny.
+    plan = Plan(
+        (
+            Line("a", "P", Kind.CUSTOMER, 0, weight=0.0),
+            Line("b", "S", Kind.CUSTOMER, 0, weight=unit),
+            Line("c", "S", Kind.CUSTOMER, 0, weight=unit / 2, curve=LIN),
+        ),
+        Policy(total_budget=100),
+    )
+    result = solve(plan)
+    assert result.status is Status.OPTIMAL
+    # Marginal value of b is unit/(1+x/h) with h = (100/3) by the fallback;
+    # it stays above c's unit/2 until x = h, so b takes h and c the rest.
+    assert result.allocation["a"] == pytest.approx(0, abs=1e-6)
+    assert result.allocation["b"] == pytest.approx(100 / 3, rel=0.05)
+    assert sum(result.allocation.values()) == pytest.approx(100)
+    assert result.optimality_gap <= 1e-3
+    budget = next(r for r in result.rules if r.rule_id == "budget")
+    assert budget.shadow_price == pytest.approx(unit / 2, rel=1e-6)
+
+
 def test_function_floor_binds_with_its_price() -> None:
     plan = Plan(
         (lin("payroll", "HR", 50, 0.5, Kind.INTERNAL), lin("ads", "Acq", 50, 1.0)),

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
@@ -77,10 +77,6 @@ def check_rules(plan: Plan, result: Result) -> None:
         assert row.slack(x) >= -tol * 10 if row.sense is not Sense.EQ else abs(row.slack(x)) <= tol * 10, row
 
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@SETTINGS
 @given(plans())
 def test_rules_hold_or_infeasibility_is_reported(plan: Plan) -> None:
     result = solve(plan)
@@ -93,7 +89,6 @@ def test_rules_hold_or_infeasibility_is_reported(plan: Plan) -> None:
         assert result.allocation == {}
 
 
-@SETTINGS
 @given(plans())
 def test_same_input_same_output(plan: Plan) -> None:
     first, second = solve(plan), solve(plan)
@@ -101,7 +96,6 @@ def test_same_input_same_output(plan: Plan) -> None:
     assert first.allocation == second.allocation
 
 
-@SETTINGS
 @given(plans())
 def test_money_times_1000_scales_impact(plan: Plan) -> None:
     small, large = solve(plan), solve(plan.scaled(1000.0))
@@ -110,7 +104,6 @@ def test_money_times_1000_scales_impact(plan: Plan) -> None:
         assert large.impact.total == pytest.approx(small.impact.total * 1000, rel=2e-3, abs=1e-6)
 
 
-@SETTINGS
 @given(plans(), st.floats(1.0, 2.0))
 def test_more_budget_never_less_impact(plan: Plan, factor: float) -> None:
     plan = plan.with_policy(spend_whole_budget=False)
