@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -26,13 +27,13 @@ from xlsxwriter.worksheet import Worksheet
 
 from models.domain import Basis, Bound, Line, Plan, normalise_name
 from models.result import Result
+from models.xlsx_block import FORMULA_START, BlockSheet
 
 __all__ = ["ExportError", "write_result"]
 
 MONEY = "#,##0.00;[Red]-#,##0.00"
 PERCENT = "0.0%"
 PRICE = "0.0000"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class ExportError(Exception):
@@ -55,8 +56,10 @@ class _Book:
         self.title = book.add_format({"bold": True, "font_size": 14})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
 
-    def sheet(self, name: str, headers: Sequence[str], widths: Sequence[float]) -> Worksheet:
-        sheet = self.book.add_worksheet(name)
+    def sheet(
+        self, name: str, headers: Sequence[str], widths: Sequence[float], *, block: bool = False
+    ) -> Worksheet:
+        sheet = self.book.add_worksheet(name, worksheet_class=BlockSheet if block else None)
         for col, (title, width) in enumerate(zip(headers, widths, strict=True)):
             sheet.write_string(0, col, title, self.header)
             sheet.set_column(col, col, width)
@@ -69,7 +72,7 @@ class _Book:
         if value is None:
             return
         if isinstance(value, str):
-            if value.startswith(_FORMULA_START):
+            if value.startswith(FORMULA_START):
                 sheet.write_string(row, col, value, self.quoted)
             else:
                 sheet.write_string(row, col, value, fmt or self.text)
@@ -135,23 +138,20 @@ _LINE_HEADERS = ("Line", "Function", "Kind", "Current", "Floor", "Cap")
 _LINE_WIDTHS = (30, 20, 10, 15, 15, 15)
 
 
-def _line_cells(out: _Book, line: Line) -> list[tuple[object, Format | None]]:
+def _line_cells(line: Line) -> list[object]:
     """The columns the Allocation and Budget sheets both start with."""
-    return [
-        (line.name, None),
-        (line.function, None),
-        (line.kind.value, None),
-        (line.current, out.money),
-        (line.floor, out.money),
-        (line.cap, out.money),
-    ]
+    return [line.name, line.function, line.kind.value, line.current, line.floor, line.cap]
 
 
-def _write_row(
-    out: _Book, sheet: Worksheet, row: int, values: Sequence[tuple[object, Format | None]]
+def _line_formats(out: _Book) -> list[Format | None]:
+    return [None, None, None, out.money, out.money, out.money]
+
+
+def _write_block(
+    out: _Book, sheet: Worksheet, rows: Sequence[Sequence[object]], formats: Sequence[Format | None]
 ) -> None:
-    for col, (value, fmt) in enumerate(values):
-        out.put(sheet, row, col, value, fmt)
+    assert isinstance(sheet, BlockSheet)
+    sheet.write_block(1, rows, formats, text=out.text, quoted=out.quoted)
 
 
 def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
@@ -163,26 +163,29 @@ def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
         "Binding rule",
         "Shadow price",
     )
-    sheet = out.sheet("Allocation", headers, (*_LINE_WIDTHS, 15, 15, 10, 16, 12))
+    sheet = out.sheet("Allocation", headers, (*_LINE_WIDTHS, 15, 15, 10, 16, 12), block=True)
     sums = dict.fromkeys((3, 4, 6, 7), 0.0)  # Current, Floor, Allocated, Change
-    for r, line in enumerate(plan.lines, start=1):
-        allocated = result.allocation.get(line.name, 0.0)
+    rows: list[list[object]] = []
+    allocation, binding, shadow = result.allocation, result.line_binding, result.line_shadow
+    for line in plan.lines:
+        allocated = allocation.get(line.name, 0.0)
         change = allocated - line.current
-        for col, value in zip(sums, (line.current, line.floor, allocated, change), strict=True):
-            sums[col] += value
-        _write_row(
-            out,
-            sheet,
-            r,
+        sums[3] += line.current
+        sums[4] += line.floor
+        sums[6] += allocated
+        sums[7] += change
+        rows.append(
             [
-                *_line_cells(out, line),
-                (allocated, out.money),
-                (change, out.money),
-                (change / line.current if line.current else None, out.percent),
-                (result.line_binding.get(line.name), None),
-                (result.line_shadow.get(line.name), out.price),
-            ],
+                *_line_cells(line),
+                allocated,
+                change,
+                change / line.current if line.current else None,
+                binding.get(line.name),
+                shadow.get(line.name),
+            ]
         )
+    formats = [*_line_formats(out), out.money, out.money, out.percent, None, out.price]
+    _write_block(out, sheet, rows, formats)
     total = len(plan.lines) + 1
     sheet.write_string(total, 0, "Total", out.bold)
     for col, value in sums.items():
@@ -238,28 +241,17 @@ def _write_budget(out: _Book, plan: Plan) -> None:
         "Locked",
         "Max change",
     )
-    sheet = out.sheet("Budget", headers, (*_LINE_WIDTHS, 8, 12, 15, 8, 11))
-    for r, line in enumerate(plan.lines, start=1):
-        change: tuple[object, Format | None] = (None, None)
-        if line.max_change is not None:
-            change = (
-                (line.max_change, out.percent)
-                if line.max_change <= 1
-                else (f"{line.max_change * 100:.10g}%", None)
-            )
-        _write_row(
-            out,
-            sheet,
-            r,
-            [
-                *_line_cells(out, line),
-                (line.weight, None),
-                (line.curve.value, None),
-                (line.half_return, out.money),
-                ("yes" if line.locked else "no", None),
-                change,
-            ],
+    sheet = out.sheet("Budget", headers, (*_LINE_WIDTHS, 8, 12, 15, 8, 11), block=True)
+    rows: list[list[object]] = []
+    for line in plan.lines:
+        change: object = line.max_change
+        if line.max_change is not None and line.max_change > 1:
+            change = f"{line.max_change * 100:.10g}%"
+        rows.append(
+            [*_line_cells(line), line.weight, line.curve.value, line.half_return, line.locked, change]
         )
+    formats = [*_line_formats(out), None, None, out.money, None, out.percent]
+    _write_block(out, sheet, rows, formats)
 
 
 def _write_policy(out: _Book, plan: Plan) -> None:
@@ -294,6 +286,8 @@ def write_result(path: str | Path, plan: Plan, result: Result | None) -> Path:
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise ExportError(f"{target.name}: the export must be an .xlsx file")
+    if result is not None and not all(math.isfinite(v) for v in result.allocation.values()):
+        raise ExportError(f"{target.name}: the allocation holds a value that is not a finite number")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(f"{target}: the folder {folder} does not exist")
@@ -308,6 +302,7 @@ def write_result(path: str | Path, plan: Plan, result: Result | None) -> Path:
             str(temp),
             {
                 "constant_memory": False,
+                "in_memory": True,
                 "strings_to_formulas": False,
                 "strings_to_numbers": False,
                 "strings_to_urls": False,

@@ -6,11 +6,12 @@ header row may sit below title rows. Every problem is reported at once, each
 naming sheet, row and column; nothing that cannot be read with certainty is
 guessed.
 
-The Budget sheet is read with calamine (fast). Cells that calamine reads as
-blank are looked at again with openpyxl when the sheet holds formulas or
-error cells, so a formula with no cached value or a ``#REF!`` is reported,
-never taken for an empty cell. The small Functions and Policy sheets are read
-with openpyxl, which also tells which cells are formatted as percentages.
+Values are read with calamine (fast). What values alone cannot tell is read
+from the sheet's XML only when it matters: a cell calamine reads as blank in a
+sheet that holds formulas or error cells is checked, so a formula with no
+saved value or a ``#REF!`` is reported, never taken for an empty cell; and a
+number whose meaning depends on a percentage format (``8%`` of the budget
+against an amount of 0.08, 150% against 1.5) is checked for that format.
 """
 
 from __future__ import annotations
@@ -21,8 +22,6 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Final, TypeVar
-
-from openpyxl.utils import get_column_letter
 
 from models import cells
 from models.cells import CellError, CellValue, is_blank
@@ -42,7 +41,7 @@ from models.domain import (
     validate,
 )
 from models.issues import Issue
-from models.xlsx_guard import GuardError, WorkbookParts, check_workbook_file
+from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workbook_file
 
 __all__ = ["ImportReport", "header_key", "read_plan"]
 
@@ -225,26 +224,61 @@ class ImportReport:
         return self.plan is not None and not self.issues
 
 
-class _Grid:
-    """One sheet's cells, with what calamine cannot say filled in from openpyxl."""
+def get_column_letter(number: int) -> str:
+    """Excel's column letter for a 1-based column number."""
+    from xlsxwriter.utility import xl_col_to_name
 
-    def __init__(self, name: str, rows: list[list[CellValue]]) -> None:
+    letters: str = xl_col_to_name(number - 1)
+    return letters
+
+
+class _Grid:
+    """One sheet's values, and what values alone cannot tell, read when first needed."""
+
+    def __init__(
+        self, name: str, rows: list[list[CellValue]], load_marks: Callable[[], SheetMarks], *, may_hide: bool
+    ) -> None:
         self.name = name
         self.rows = rows
-        self.formulas: set[tuple[int, int]] = set()
-        self.errors: dict[tuple[int, int], str] = {}
-        self.percent: set[tuple[int, int]] = set()
+        self._load_marks = load_marks
+        self._marks: SheetMarks | None = None
+        #: Whether the sheet may hold formula or error cells that read as blank.
+        self.may_hide = may_hide
+
+    @property
+    def marks(self) -> SheetMarks:
+        if self._marks is None:
+            self._marks = self._load_marks()
+        return self._marks
 
     def value(self, row: int, col: int) -> CellValue:
         if row < len(self.rows) and col < len(self.rows[row]):
             return self.rows[row][col]
         return None
 
+    def formatted_percent(self, row: int, col: int | None, *, above_one: bool) -> bool:
+        """Whether a number's cell is formatted as a percentage, asked only where it matters.
+
+        ``above_one``: only a number above 1 depends on the format (a share of
+        1.5 is 150% when formatted so, and ambiguous otherwise).
+        """
+        if col is None:
+            return False
+        value = self.value(row, col)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        if above_one and value <= 1:
+            return False
+        return (row, col) in self.marks.percent
+
     def blank_cause(self, row: int, col: int) -> str | None:
         """Why a cell reads blank, when it is not truly empty."""
-        if (row, col) in self.errors:
-            return f"the cell holds the error {self.errors[row, col]}"
-        if (row, col) in self.formulas:
+        if not self.may_hide:
+            return None
+        marks = self.marks
+        if (row, col) in marks.errors:
+            return f"the cell holds the error {marks.errors[row, col]}"
+        if (row, col) in marks.formulas:
             return (
                 "the cell holds a formula with no saved value; open the workbook "
                 "in Excel, let it calculate and save it again"
@@ -257,8 +291,7 @@ class _Reader:
         self.path = path
         self.issues: list[Issue] = []
         self.notes: list[str] = []
-        self.parts: WorkbookParts | None = None
-        self._openpyxl_book: object | None = None
+        self.parts = WorkbookParts({})
 
     # -- helpers ---------------------------------------------------------
 
@@ -266,44 +299,15 @@ class _Reader:
         letter = get_column_letter(col + 1) if col is not None else None
         self.issues.append(Issue(sheet, None if row is None else row + 1, letter, message))
 
-    def _annotate(self, grid: _Grid, *, formats: bool) -> None:
-        """Mark formula, error and percent-formatted cells using openpyxl."""
-        import openpyxl
-
-        if self._openpyxl_book is None:
-            self._openpyxl_book = openpyxl.load_workbook(
-                self.path, read_only=True, data_only=False, keep_links=False
-            )
-        book = self._openpyxl_book
-        sheet = book[grid.name]  # type: ignore[index]
-        for r, row in enumerate(sheet.iter_rows()):
-            for c, cell in enumerate(row):
-                kind = getattr(cell, "data_type", None)
-                if kind == "f":
-                    grid.formulas.add((r, c))
-                elif kind == "e":
-                    grid.errors[r, c] = str(cell.value)
-                if formats and kind == "n" and "%" in (getattr(cell, "number_format", "") or ""):
-                    grid.percent.add((r, c))
-            # cached percent values of formula cells keep their format too
-            if formats:
-                for c, cell in enumerate(row):
-                    if getattr(cell, "data_type", None) == "f" and "%" in (
-                        getattr(cell, "number_format", "") or ""
-                    ):
-                        grid.percent.add((r, c))
-
-    def grid(self, book: object, name: str, *, formats: bool) -> _Grid:
+    def grid(self, book: object, name: str) -> _Grid:
         sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
-        grid = _Grid(name, sheet.to_python(skip_empty_area=False))
-        if formats or (self.parts is not None and self.parts.has_formulas_or_errors(self.path, name)):
-            self._annotate(grid, formats=formats)
-        return grid
-
-    def close(self) -> None:
-        book = self._openpyxl_book
-        if book is not None:
-            book.close()  # type: ignore[attr-defined]
+        parts, path = self.parts, self.path
+        return _Grid(
+            name,
+            sheet.to_python(skip_empty_area=False),
+            lambda: parts.marks(path, name),
+            may_hide=parts.has_formulas_or_errors(path, name),
+        )
 
     # -- header -----------------------------------------------------------
 
@@ -570,8 +574,7 @@ class _BudgetReader:
         curve = cell("curve").read(_curve, "Curve", default=Curve.DIMINISHING)
         half = cell("half_return").read(_positive_money, "Half-return")
         locked = cell("locked").read(cells.read_bool, "Locked", default=False)
-        mc_col = columns.get("max_change")
-        percent = mc_col is not None and (r, mc_col) in self.grid.percent
+        percent = self.grid.formatted_percent(r, columns.get("max_change"), above_one=True)
         max_change = cell("max_change").read(partial(_change_limit, percent_format=percent), "Max change")
         kind = cell("kind").read(_kind, "Kind")
         if len(self.reader.issues) > before or name is None or function is None or current is None:
@@ -614,8 +617,7 @@ def _read_functions(reader: _Reader, grid: _Grid) -> list[FunctionRule]:
         kind = cell("kind").read(_kind, "Kind")
         bounds: dict[str, Bound | None] = {}
         for fld, label in (("floor", "Floor"), ("cap", "Cap")):
-            col = columns.get(fld)
-            percent = col is not None and (r, col) in grid.percent
+            percent = grid.formatted_percent(r, columns.get(fld), above_one=False)
             bounds[fld] = cell(fld).read(partial(_bound, percent_format=percent), label)
         if len(reader.issues) > before or function is None:
             continue
@@ -652,7 +654,7 @@ def _read_policy(reader: _Reader, grid: _Grid) -> dict[str, object]:
             name_cell.fail(f"Setting {setting!r} is given twice (also on row {seen_rows[key]})")
             continue
         seen_rows[key] = r + 1
-        percent = (r, columns["value"]) in grid.percent
+        percent = grid.formatted_percent(r, columns["value"], above_one=True)
         parsers: dict[str, Callable[[CellValue], object]] = {
             "total_budget": _non_negative_money,
             "spend_whole_budget": cells.read_bool,
@@ -698,7 +700,6 @@ def read_plan(path: str | Path) -> ImportReport:
     except Exception as error:  # a damaged part that passed the archive checks
         return failed(f"is damaged and cannot be read ({type(error).__name__}: {error})")
     finally:
-        reader.close()
         book.close()
 
 
@@ -721,13 +722,13 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
 
     rules: list[FunctionRule] = []
     if functions_name is not None:
-        rules = _read_functions(reader, reader.grid(book, functions_name, formats=True))
+        rules = _read_functions(reader, reader.grid(book, functions_name))
     settings: dict[str, object] = {}
     if policy_name is not None:
-        settings = _read_policy(reader, reader.grid(book, policy_name, formats=True))
+        settings = _read_policy(reader, reader.grid(book, policy_name))
     kinds = {normalise_name(rule.function): rule.kind for rule in rules if rule.kind is not None}
 
-    budget_grid = reader.grid(book, budget_name, formats=False)
+    budget_grid = reader.grid(book, budget_name)
     lines, columns, inferred = _BudgetReader(reader, budget_grid).read(kinds)
     if budget_name != "Budget":
         reader.notes.insert(0, f"Lines were read from sheet {budget_name!r}")

@@ -12,14 +12,17 @@ from __future__ import annotations
 import os
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import defusedxml.ElementTree as SafeET
 import olefile
 
-__all__ = ["MAX_FILE_BYTES", "MAX_UNPACKED_BYTES", "WorkbookParts", "check_workbook_file"]
+if TYPE_CHECKING:
+    from xml.etree.ElementTree import Element
+
+__all__ = ["MAX_FILE_BYTES", "MAX_UNPACKED_BYTES", "SheetMarks", "WorkbookParts", "check_workbook_file"]
 
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES: Final = 1024 * 1024 * 1024
@@ -27,17 +30,61 @@ MAX_RATIO: Final = 200
 _PROLOG_BYTES: Final = 4096
 _FORMULA_OR_ERROR = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=\"e\"")
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d+)")
+#: Excel's built-in percentage number formats (``0%`` and ``0.00%``).
+_PERCENT_FORMAT_IDS: Final = frozenset({9, 10})
 
 
 class GuardError(Exception):
     """The file cannot be read as a workbook; the message says why."""
 
 
+@dataclass(slots=True)
+class SheetMarks:
+    """What a value-only reader cannot tell about a sheet's cells (0-based row, column)."""
+
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)
+    percent: set[tuple[int, int]] = field(default_factory=set)
+
+
 @dataclass(frozen=True, slots=True)
 class WorkbookParts:
-    """What the archive check learned: each sheet's XML part, by sheet name."""
+    """What the archive check learned: each sheet's XML part, by sheet name, and the styles part."""
 
     sheet_parts: dict[str, str]
+    styles_part: str | None = None
+
+    def marks(self, path: Path, sheet: str) -> SheetMarks:
+        """Formula, error and percent-formatted cells of one sheet, read from its XML.
+
+        Memory stays bounded: each row is dropped once read.
+        """
+        marks = SheetMarks()
+        part = self.sheet_parts.get(sheet)
+        if part is None:
+            return marks
+        with zipfile.ZipFile(path) as archive:
+            percent_styles = _percent_styles(archive, self.styles_part)
+            with archive.open(part) as stream:
+                row, col = -1, -1
+                for event, element in SafeET.iterparse(stream, events=("start", "end"), forbid_dtd=True):
+                    tag = element.tag.rpartition("}")[2]
+                    if event == "start":
+                        if tag == "row":
+                            number = element.get("r")
+                            row = int(number) - 1 if number and number.isdigit() else row + 1
+                            col = -1
+                        elif tag == "c":
+                            ref = _CELL_REF.fullmatch(element.get("r") or "")
+                            col = _column_index(ref.group(1)) if ref else col + 1
+                        continue
+                    if tag == "c":
+                        _mark_cell(marks, element, (row, col), percent_styles)
+                        element.clear()
+                    elif tag == "row":
+                        element.clear()
+        return marks
 
     def has_formulas_or_errors(self, path: Path, sheet: str) -> bool:
         """Whether the sheet holds any formula or error cell (cheap byte scan)."""
@@ -51,6 +98,55 @@ class WorkbookParts:
                     return True
                 tail = chunk[-16:]
         return False
+
+
+def _column_index(letters: str) -> int:
+    index = 0
+    for letter in letters.upper():
+        index = index * 26 + ord(letter) - 64
+    return index - 1
+
+
+def _mark_cell(
+    marks: SheetMarks, element: Element, at: tuple[int, int], percent_styles: frozenset[int]
+) -> None:
+    kind = element.get("t")
+    children = {child.tag.rpartition("}")[2]: child for child in element}
+    if "f" in children:
+        marks.formulas.add(at)
+    if kind == "e":
+        value = children.get("v")
+        marks.errors[at] = (value.text or "#VALUE!") if value is not None else "#VALUE!"
+    style = element.get("s")
+    if style and style.isdigit() and int(style) in percent_styles:
+        marks.percent.add(at)
+
+
+def _is_percent_code(code: str) -> bool:
+    """Whether a number format shows a percentage: a ``%`` outside quotes and escapes."""
+    code = re.sub(r'"[^"]*"|\\.', "", code)
+    return "%" in code
+
+
+def _percent_styles(archive: zipfile.ZipFile, styles_part: str | None) -> frozenset[int]:
+    """The cell style indexes whose number format is a percentage."""
+    if styles_part is None or styles_part not in archive.NameToInfo:
+        return frozenset()
+    root = SafeET.fromstring(archive.read(styles_part), forbid_dtd=True)
+    percent_ids = set(_PERCENT_FORMAT_IDS)
+    for element in root.iter():
+        if element.tag.rpartition("}")[2] == "numFmt":
+            number = element.get("numFmtId", "")
+            if number.isdigit() and _is_percent_code(element.get("formatCode", "")):
+                percent_ids.add(int(number))
+    result: set[int] = set()
+    for element in root:
+        if element.tag.rpartition("}")[2] == "cellXfs":
+            for index, xf in enumerate(x for x in element if x.tag.rpartition("}")[2] == "xf"):
+                number = xf.get("numFmtId", "0")
+                if number.isdigit() and int(number) in percent_ids:
+                    result.add(index)
+    return frozenset(result)
 
 
 def _describe_non_zip(head: bytes) -> str:
@@ -86,16 +182,20 @@ def _describe_ole(path: Path) -> str:
     return "is an Office document of an older format, not an .xlsx workbook"
 
 
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+def _workbook_parts(archive: zipfile.ZipFile) -> WorkbookParts:
     workbook = SafeET.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
     rels_name = "xl/_rels/workbook.xml.rels"
     targets: dict[str, str] = {}
+    styles: str | None = None
     if rels_name in archive.NameToInfo:
         rels = SafeET.fromstring(archive.read(rels_name), forbid_dtd=True)
         for rel in rels:
             target = rel.get("Target", "")
             target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-            targets[rel.get("Id", "")] = os.path.normpath(target).replace(os.sep, "/")
+            target = os.path.normpath(target).replace(os.sep, "/")
+            targets[rel.get("Id", "")] = target
+            if rel.get("Type", "").endswith("/styles"):
+                styles = target
     parts: dict[str, str] = {}
     for element in workbook.iter():
         if element.tag.endswith("}sheet") or element.tag == "sheet":
@@ -103,7 +203,7 @@ def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
             rel_id = element.get(_REL_NS)
             if name is not None and rel_id in targets:
                 parts[name] = targets[rel_id]
-    return parts
+    return WorkbookParts(parts, styles)
 
 
 def check_workbook_file(path: Path) -> WorkbookParts:
@@ -158,7 +258,7 @@ def check_workbook_file(path: Path) -> WorkbookParts:
                             f"declares a document type in {info.filename}; workbooks "
                             "never need one and such files can exhaust memory, so it is not read"
                         )
-            return WorkbookParts(_sheet_parts(archive))
+            return _workbook_parts(archive)
     except zipfile.BadZipFile as error:
         raise GuardError(f"is damaged: the archive cannot be read ({error})") from None
     except (KeyError, SafeET.ParseError) as error:

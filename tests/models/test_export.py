@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import openpyxl
@@ -83,3 +84,31 @@ def test_unwritable_target_is_an_error_not_a_crash(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match=r"\.xlsx"):
         write_result(tmp_path / "r.csv", plan, None)
     assert target.read_bytes() == b"precious"
+
+
+def test_awkward_text_survives_the_line_sheets(tmp_path: Path) -> None:
+    names = ["R&D <core> \"x\" 'y'", "Café – über 💡", "a\x07bell", "Ops & <IT>"]
+    plan = Plan(
+        tuple(Line(name, f"F{i % 2}", Kind.CUSTOMER, 10.0 + i) for i, name in enumerate(names)),
+        Policy(total_budget=100),
+    )
+    result = solve(plan)
+    path = write_result(tmp_path / "text.xlsx", plan, result)
+    book = openpyxl.load_workbook(path)
+    # openpyxl leaves Excel's _x0007_ escape of a control character as it is.
+    shown = [n.replace("\x07", "_x0007_") for n in names]
+    assert [row[0].value for row in book["Allocation"].iter_rows(min_row=2, max_row=5)] == shown
+    assert book["Allocation"]["A6"].value == "Total"
+    assert book["Allocation"]["G6"].value == "=SUM(G2:G5)"
+    again = read_plan(path)
+    assert again.plan is not None, again.issues
+    assert [line.name for line in again.plan.lines] == names
+
+
+def test_block_refuses_numbers_excel_cannot_hold(tmp_path: Path) -> None:
+    plan = Plan((Line("a", "P", Kind.CUSTOMER, 1.0),), Policy(total_budget=1))
+    result = solve(plan)
+    broken = dataclasses.replace(result, allocation={"a": float("nan")})
+    with pytest.raises(ExportError, match="not a finite number"):
+        write_result(tmp_path / "nan.xlsx", plan, broken)
+    assert not list(tmp_path.glob("*.xlsx"))  # nothing half-written left behind

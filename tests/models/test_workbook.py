@@ -121,6 +121,61 @@ def test_percent_formatted_floor_is_a_share_of_budget(tmp_path: Path) -> None:
     assert (rule.floor.value, rule.floor.basis) == (pytest.approx(0.1), Basis.BUDGET)
 
 
+@pytest.mark.parametrize(
+    ("number_format", "expected"),
+    [("0%", Basis.BUDGET), ("0.0 %", Basis.BUDGET), ('#,##0.00" %"', None), ("#,##0.00", None)],
+)
+def test_floor_format_decides_percent_or_amount(
+    tmp_path: Path, number_format: str, expected: Basis | None
+) -> None:
+    # A quoted "%" only shows the sign; Excel does not scale such a number, so
+    # 0.1 there is as ambiguous as a plain 0.1 (10% or an amount of 0.10?).
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Budget"
+    for row in GOOD:
+        sheet.append(row)
+    functions = book.create_sheet("Functions")
+    functions.append(["Function", "Floor"])
+    functions.append(["HR", 0.1])
+    functions["B2"].number_format = number_format
+    path = tmp_path / "fmt.xlsx"
+    book.save(path)
+    report = read_plan(path)
+    if expected is None:
+        assert [(i.sheet, i.row, i.column) for i in report.issues] == [("Functions", 2, "B")]
+        assert "ambiguous" in report.issues[0].message
+        return
+    assert report.plan is not None, report.issues
+    rule = report.plan.function_rule("HR")
+    assert rule is not None and rule.floor is not None
+    assert rule.floor.basis is expected
+
+
+def test_budget_max_change_above_100_percent_reads_from_its_format(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Budget"
+    sheet.append(["Line", "Function", "Current", "Max change"])
+    sheet.append(["Payroll", "HR", 100, 1.5])
+    sheet.append(["Search ads", "Acquisition", 200, 2.5])
+    sheet["D2"].number_format = "0%"
+    path = tmp_path / "change.xlsx"
+    book.save(path)
+    report = read_plan(path)
+    # D2 is 150% by its format; D3 is a plain 2.5, which could mean 2.5% or 250%.
+    assert report.plan is None
+    assert [(i.sheet, i.row, i.column) for i in report.issues] == [("Budget", 3, "D")]
+    assert "ambiguous" in report.issues[0].message
+    sheet["D3"].number_format = "0.0%"
+    book.save(path)
+    report = read_plan(path)
+    assert report.plan is not None, report.issues
+    assert [line.max_change for line in report.plan.lines] == [pytest.approx(1.5), pytest.approx(2.5)]
+
+
 # -- files that are not workbooks -------------------------------------------------
 
 
