@@ -52,7 +52,7 @@ _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
 _COMMA_GROUPS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 _DOT_GROUPS = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")
-_ERROR_VALUES = frozenset(
+ERROR_VALUES = frozenset(
     {"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 )
 _TRUE = frozenset({"yes", "y", "true", "1", "x", "locked", "on", "ja", "oui", "si", "sí"})
@@ -107,7 +107,7 @@ def read_number(value: CellValue, what: str = "a number") -> float:
     if isinstance(value, int | float):
         return _finite(float(value), value, what)
     text = str(value).strip()
-    if text.upper() in _ERROR_VALUES:
+    if text.upper() in ERROR_VALUES:
         raise CellError(f"the cell holds the error {text}, not {what}")
     negative = text.startswith("-")
     core = _SPACES.sub("", text.lstrip("+-"))
@@ -121,7 +121,7 @@ def read_money(value: CellValue, what: str = "an amount of money") -> float:
     if isinstance(value, int | float):
         return _finite(float(value), value, what)
     original = str(value).strip()
-    if original.upper() in _ERROR_VALUES:
+    if original.upper() in ERROR_VALUES:
         raise CellError(f"the cell holds the error {original}, not {what}")
     if original.endswith("%"):
         raise CellError(f"{original!r} is a percentage, not {what}")
@@ -165,7 +165,7 @@ def read_fraction(value: CellValue, what: str = "a percentage", *, percent_forma
             )
         return number
     text = str(value).strip()
-    if text.upper() in _ERROR_VALUES:
+    if text.upper() in ERROR_VALUES:
         raise CellError(f"the cell holds the error {text}, not {what}")
     if text.endswith("%"):
         return read_number(text[:-1].strip(), what) / 100
@@ -192,6 +192,6 @@ def read_text(value: CellValue, what: str = "a name") -> str:
     if isinstance(value, float):
         return show(value)
     text = " ".join(str(value).split())
-    if text.upper() in _ERROR_VALUES:
+    if text.upper() in ERROR_VALUES:
         raise CellError(f"the cell holds the error {text}, not {what}")
     return text

@@ -16,6 +16,7 @@ against an amount of 0.08, 150% against 1.5) is checked for that format.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -374,6 +375,7 @@ class _Cell:
     grid: _Grid
     row: int
     col: int | None
+    label: str = ""
 
     @property
     def raw(self) -> CellValue:
@@ -388,12 +390,13 @@ class _Cell:
     def read(
         self,
         parse: Callable[[CellValue], _T],
-        label: str,
+        label: str | None = None,
         *,
         default: _T | None = None,
         required: bool = False,
     ) -> _T | None:
         """The parsed value, ``default`` for an empty optional cell, None after an issue."""
+        label = label or self.label
         if self.col is None:
             return default
         value = self.raw
@@ -525,6 +528,8 @@ class _BudgetReader:
     def __init__(self, reader: _Reader, grid: _Grid) -> None:
         self.reader = reader
         self.grid = grid
+        #: Parsed values of repeated text cells (kinds, curves, yes/no), by field.
+        self._parsed: dict[str, dict[str, object]] = {}
 
     def read(
         self, kinds_from_functions: dict[str, Kind]
@@ -554,29 +559,38 @@ class _BudgetReader:
         kinds_from_functions: dict[str, Kind],
         inferred: dict[str, Kind],
     ) -> Line | None:
-        def cell(fld: str) -> _Cell:
-            return _Cell(self.reader, self.grid, r, columns.get(fld))
+        values = self.grid.rows[r]
 
-        name_cell, function_cell = cell("line"), cell("function")
-        label = header_key(str(name_cell.raw))
-        if (function_cell.blank() and not name_cell.blank()) and (
-            label in _TOTAL_NAMES or label.startswith("total")
-        ):
-            self.reader.notes.append(f"Budget row {r + 1} ({name_cell.raw!s}) is a total row and is skipped")
-            return None
+        def raw(fld: str) -> CellValue:
+            c = columns.get(fld)
+            return values[c] if c is not None and c < len(values) else None
+
+        def cell(fld: str) -> _Cell:
+            return _Cell(self.reader, self.grid, r, columns.get(fld), LABELS[fld])
+
+        name_raw, function_raw = raw("line"), raw("function")
+        if is_blank(function_raw) and not is_blank(name_raw):
+            label = header_key(str(name_raw))
+            if label in _TOTAL_NAMES or label.startswith("total"):
+                self.reader.notes.append(f"Budget row {r + 1} ({name_raw!s}) is a total row and is skipped")
+                return None
         before = len(self.reader.issues)
-        name = name_cell.read(cells.read_text, "Line", required=True)
-        function = function_cell.read(cells.read_text, "Function", required=True)
-        current = cell("current").read(_non_negative_money, "Current", required=True)
-        floor = cell("floor").read(_non_negative_money, "Floor", default=0.0)
-        cap = cell("cap").read(_non_negative_money, "Cap")
-        weight = cell("weight").read(_non_negative_number, "Weight", default=1.0)
-        curve = cell("curve").read(_curve, "Curve", default=Curve.DIMINISHING)
-        half = cell("half_return").read(_positive_money, "Half-return")
-        locked = cell("locked").read(cells.read_bool, "Locked", default=False)
-        percent = self.grid.formatted_percent(r, columns.get("max_change"), above_one=True)
-        max_change = cell("max_change").read(partial(_change_limit, percent_format=percent), "Max change")
-        kind = cell("kind").read(_kind, "Kind")
+        name = self._text(cell("line"), name_raw)
+        function = self._text(cell("function"), function_raw)
+        current = self._amount(cell("current"), raw("current"), _non_negative_money, None, required=True)
+        floor = self._amount(cell("floor"), raw("floor"), _non_negative_money, 0.0)
+        cap = self._amount(cell("cap"), raw("cap"), _non_negative_money, None)
+        weight = self._amount(cell("weight"), raw("weight"), _non_negative_number, 1.0)
+        half = self._other(cell("half_return"), raw("half_return"), _positive_money, None)
+        curve = self._other(cell("curve"), raw("curve"), _curve, Curve.DIMINISHING)
+        locked = self._other(cell("locked"), raw("locked"), cells.read_bool, False)
+        kind = self._other(cell("kind"), raw("kind"), _kind, None)
+        change_raw = raw("max_change")
+        if type(change_raw) is float and 0.0 <= change_raw <= 1.0:
+            max_change: float | None = change_raw
+        else:
+            percent = self.grid.formatted_percent(r, columns.get("max_change"), above_one=True)
+            max_change = cell("max_change").read(partial(_change_limit, percent_format=percent))
         if len(self.reader.issues) > before or name is None or function is None or current is None:
             return None
         if kind is None:
@@ -599,6 +613,43 @@ class _BudgetReader:
             max_change=max_change,
             source_row=r + 1,
         )
+
+    # Fast paths for the common cell, each falling back to the full reader
+    # (with its messages) for anything else.
+
+    def _text(self, cell: _Cell, value: CellValue) -> str | None:
+        plain = type(value) is str and value != "" and value.isprintable() and value == value.strip() and "  " not in value
+        if plain and str(value).upper() not in cells.ERROR_VALUES:
+            return str(value)
+        return cell.read(cells.read_text, required=True)
+
+    def _amount(
+        self,
+        cell: _Cell,
+        value: CellValue,
+        parse: Callable[[CellValue], float],
+        default: float | None,
+        *,
+        required: bool = False,
+    ) -> float | None:
+        if type(value) is float and 0.0 <= value < math.inf:
+            return value
+        if value is None and not required and not self.grid.may_hide:
+            return default
+        return cell.read(parse, default=default, required=required)
+
+    def _other(
+        self, cell: _Cell, value: CellValue, parse: Callable[[CellValue], _T], default: _T | None
+    ) -> _T | None:
+        if value is None and not self.grid.may_hide:
+            return default
+        cache = self._parsed.setdefault(cell.label, {})
+        if type(value) is str and value in cache:
+            return cache[value]  # type: ignore[return-value]
+        result = cell.read(parse, default=default)
+        if type(value) is str and result is not None:
+            cache[value] = result
+        return result
 
 
 def _read_functions(reader: _Reader, grid: _Grid) -> list[FunctionRule]:
