@@ -530,6 +530,8 @@ class _BudgetReader:
         self.grid = grid
         #: Parsed values of repeated text cells (kinds, curves, yes/no), by field.
         self._parsed: dict[str, dict[str, object]] = {}
+        self._row = 0
+        self._columns: dict[str, int] = {}
 
     def read(
         self, kinds_from_functions: dict[str, Kind]
@@ -565,9 +567,8 @@ class _BudgetReader:
             c = columns.get(fld)
             return values[c] if c is not None and c < len(values) else None
 
-        def cell(fld: str) -> _Cell:
-            return _Cell(self.reader, self.grid, r, columns.get(fld), LABELS[fld])
-
+        self._row, self._columns = r, columns
+        cell = self._cell
         name_raw, function_raw = raw("line"), raw("function")
         if is_blank(function_raw) and not is_blank(name_raw):
             label = header_key(str(name_raw))
@@ -575,16 +576,16 @@ class _BudgetReader:
                 self.reader.notes.append(f"Budget row {r + 1} ({name_raw!s}) is a total row and is skipped")
                 return None
         before = len(self.reader.issues)
-        name = self._text(cell("line"), name_raw)
-        function = self._text(cell("function"), function_raw)
-        current = self._amount(cell("current"), raw("current"), _non_negative_money, None, required=True)
-        floor = self._amount(cell("floor"), raw("floor"), _non_negative_money, 0.0)
-        cap = self._amount(cell("cap"), raw("cap"), _non_negative_money, None)
-        weight = self._amount(cell("weight"), raw("weight"), _non_negative_number, 1.0)
-        half = self._other(cell("half_return"), raw("half_return"), _positive_money, None)
-        curve = self._other(cell("curve"), raw("curve"), _curve, Curve.DIMINISHING)
-        locked = self._other(cell("locked"), raw("locked"), cells.read_bool, False)
-        kind = self._other(cell("kind"), raw("kind"), _kind, None)
+        name = self._text("line", name_raw)
+        function = self._text("function", function_raw)
+        current = self._amount("current", raw("current"), _non_negative_money, None, required=True)
+        floor = self._amount("floor", raw("floor"), _non_negative_money, 0.0)
+        cap = self._amount("cap", raw("cap"), _non_negative_money, None)
+        weight = self._amount("weight", raw("weight"), _non_negative_number, 1.0)
+        half = self._other("half_return", raw("half_return"), _positive_money, None)
+        curve = self._other("curve", raw("curve"), _curve, Curve.DIMINISHING)
+        locked = self._other("locked", raw("locked"), cells.read_bool, False)
+        kind = self._other("kind", raw("kind"), _kind, None)
         change_raw = raw("max_change")
         if type(change_raw) is float and 0.0 <= change_raw <= 1.0:
             max_change: float | None = change_raw
@@ -617,15 +618,24 @@ class _BudgetReader:
     # Fast paths for the common cell, each falling back to the full reader
     # (with its messages) for anything else.
 
-    def _text(self, cell: _Cell, value: CellValue) -> str | None:
-        plain = type(value) is str and value != "" and value.isprintable() and value == value.strip() and "  " not in value
+    def _cell(self, fld: str) -> _Cell:
+        return _Cell(self.reader, self.grid, self._row, self._columns.get(fld), LABELS[fld])
+
+    def _text(self, fld: str, value: CellValue) -> str | None:
+        plain = (
+            type(value) is str
+            and value != ""
+            and value.isprintable()
+            and value == value.strip()
+            and "  " not in value
+        )
         if plain and str(value).upper() not in cells.ERROR_VALUES:
             return str(value)
-        return cell.read(cells.read_text, required=True)
+        return self._cell(fld).read(cells.read_text, required=True)
 
     def _amount(
         self,
-        cell: _Cell,
+        fld: str,
         value: CellValue,
         parse: Callable[[CellValue], float],
         default: float | None,
@@ -636,17 +646,17 @@ class _BudgetReader:
             return value
         if value is None and not required and not self.grid.may_hide:
             return default
-        return cell.read(parse, default=default, required=required)
+        return self._cell(fld).read(parse, default=default, required=required)
 
     def _other(
-        self, cell: _Cell, value: CellValue, parse: Callable[[CellValue], _T], default: _T | None
+        self, fld: str, value: CellValue, parse: Callable[[CellValue], _T], default: _T | None
     ) -> _T | None:
         if value is None and not self.grid.may_hide:
             return default
-        cache = self._parsed.setdefault(cell.label, {})
+        cache = self._parsed.setdefault(fld, {})
         if type(value) is str and value in cache:
             return cache[value]  # type: ignore[return-value]
-        result = cell.read(parse, default=default)
+        result = self._cell(fld).read(parse, default=default)
         if type(value) is str and result is not None:
             cache[value] = result
         return result
