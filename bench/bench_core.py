@@ -20,6 +20,7 @@ import xlsxwriter
 
 from models.export import write_result
 from models.workbook import read_plan
+from planner.lp import LinearProgram
 from planner.model import build_problem
 from planner.solve import solve
 from planner.solvers import SolverName, run
@@ -79,12 +80,11 @@ def write_plan(path: Path, n: int, seed: int = 7) -> None:
     book.close()
 
 
-def bare_highs(model_prob: object) -> float:
-    highs = model_prob.solverModel  # type: ignore[attr-defined]
+def bare_highs(lp: LinearProgram) -> float:
     again = highspy.Highs()
     again.setOptionValue("output_flag", False)
     again.setOptionValue("presolve", "off")
-    again.passModel(highs.getLp())
+    again.passModel(lp.to_highs())
     started = time.perf_counter()
     again.run()
     return time.perf_counter() - started

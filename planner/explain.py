@@ -69,8 +69,8 @@ def _relaxable_rows(rows: Sequence[Row]) -> list[Row]:
 
 
 def _elastic_value(model: LpModel, key: str) -> float:
-    var = model.elastic.get(key)
-    return 0.0 if var is None else max(float(var.varValue or 0.0), 0.0) * model.scale
+    column = model.elastic.get(key)
+    return 0.0 if column is None else max(float(model.prob.col_value[column]), 0.0) * model.scale
 
 
 def _share_at(plan: Plan, x: Sequence[float]) -> float:
@@ -86,7 +86,7 @@ def _fix_for_row(plan: Plan, row: Row, model: LpModel) -> Fix | None:
     tolerance = 1e-7 * max(model.scale, 1.0)
     if abs(amount) <= tolerance:
         return None
-    x = [float(v.varValue or 0.0) * model.scale for v in model.x]
+    x = [value * model.scale for value in model.prob.column_values(model.x)]
     if row.family == "budget":
         new = row.rhs + amount
         verb = "raise" if amount > 0 else "lower"
@@ -161,8 +161,8 @@ def _fix_for_row(plan: Plan, row: Row, model: LpModel) -> Fix | None:
 
 def _line_floor_fix(plan: Plan, model: LpModel) -> Fix | None:
     changes: list[tuple[str, float, float]] = []
-    for i, var in model.line_elastic.items():
-        amount = max(float(var.varValue or 0.0), 0.0) * model.scale
+    for i, column in model.line_elastic.items():
+        amount = max(float(model.prob.col_value[column]), 0.0) * model.scale
         if amount > 1e-7 * max(model.scale, 1.0):
             line = plan.lines[i]
             changes.append((line.name, amount, max(line.floor - amount, 0.0)))

@@ -1,4 +1,4 @@
-"""The linear program, built with PuLP one rule family at a time.
+"""The linear program, built one rule family at a time.
 
 Money is divided by a scale (the average line budget) so the LP's numbers
 sit near 1 whatever the currency; every figure leaving this module is in
@@ -18,10 +18,9 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
-import pulp
-
 from models.domain import Basis, Curve, Kind, Objective, Plan, normalise_name
 from planner.curves import breakpoints, diminishing
+from planner.lp import LinearProgram
 from planner.rules import LineBounds, Row, Sense, function_indices, line_bounds, money
 
 __all__ = [
@@ -38,23 +37,23 @@ __all__ = [
 DU = 0.12
 MAX_SEGMENTS = 12
 
-_SENSES = {Sense.LE: pulp.LpConstraintLE, Sense.GE: pulp.LpConstraintGE, Sense.EQ: pulp.LpConstraintEQ}
-
 
 @dataclass(slots=True)
 class LpModel:
     """A built problem and the handles needed to read its solution."""
 
-    prob: pulp.LpProblem
+    prob: LinearProgram
     scale: float
-    x: list[pulp.LpVariable]
+    #: The column of each line's total.
+    x: list[int]
     rows: list[Row]
-    constraints: list[pulp.LpConstraint]
+    #: The LP row of each coupling row.
+    constraints: list[int]
     bounds: list[LineBounds]
     upper: list[float]
     points: list[list[float]] = field(default_factory=list)
-    elastic: dict[str, pulp.LpVariable] = field(default_factory=dict)
-    line_elastic: dict[int, pulp.LpVariable] = field(default_factory=dict)
+    elastic: dict[str, int] = field(default_factory=dict)
+    line_elastic: dict[int, int] = field(default_factory=dict)
     objective_constant: float = 0.0
     objective_scale: float = 1.0
 
@@ -182,13 +181,13 @@ def _scale(plan: Plan) -> float:
 
 
 def add_line_variables(
-    prob: pulp.LpProblem,
+    prob: LinearProgram,
     bounds: Sequence[LineBounds],
     upper: Sequence[float],
     scale: float,
     *,
     floors_elastic: bool = False,
-) -> list[pulp.LpVariable]:
+) -> list[int]:
     """``l_i <= x_i <= u_i`` as the bounds of each line's total variable.
 
     With ``floors_elastic`` the floor part of the lower bound becomes a row
@@ -201,7 +200,7 @@ def add_line_variables(
         hi: float | None = upper[i] if math.isfinite(upper[i]) else None
         if floors_elastic:
             hi = None if b.hi is None else max(b.hi, lo)
-        variables.append(prob.add_variable(f"x{i}", lo / scale, None if hi is None else hi / scale))
+        variables.append(prob.add_column(f"x{i}", lo / scale, None if hi is None else hi / scale))
     return variables
 
 
@@ -213,31 +212,24 @@ def add_coupling_constraints(model: LpModel, rows: Sequence[Row], *, elastic: Co
         if row.rule_id in elastic:
             # The slack moves the row's limit the way that loosens it: a cap
             # up, a floor down; an equality either way (two slacks).
-            slack = prob.add_variable(f"e{n}", 0.0, None)
+            slack = prob.add_column(f"e{n}", 0.0, None)
             model.elastic[row.rule_id] = slack
             pairs.append((slack, 1.0 if row.sense is Sense.GE else -1.0))
             if row.sense is Sense.EQ:
-                down = prob.add_variable(f"g{n}", 0.0, None)
+                down = prob.add_column(f"g{n}", 0.0, None)
                 model.elastic[f"{row.rule_id}~down"] = down
                 pairs.append((down, 1.0))
-        constraint = pulp.LpConstraint(
-            pulp.LpAffineExpression(pairs), _SENSES[row.sense], f"r{n}", row.rhs / scale
-        )
-        prob.addConstraint(constraint)
         model.rows.append(row)
-        model.constraints.append(constraint)
+        model.constraints.append(prob.add_row(f"r{n}", pairs, row.sense, row.rhs / scale))
 
 
 def add_line_floor_rows(model: LpModel) -> None:
     """``x_i + e_i >= l_i`` for lines whose floor is above their other lower bounds."""
     for i, b in enumerate(model.bounds):
         if b.lo > b.lo_without_floor:
-            slack = model.prob.add_variable(f"f{i}", 0.0, None)
+            slack = model.prob.add_column(f"f{i}", 0.0, None)
             model.line_elastic[i] = slack
-            expr = pulp.LpAffineExpression([(model.x[i], 1.0), (slack, 1.0)])
-            model.prob.addConstraint(
-                pulp.LpConstraint(expr, pulp.LpConstraintGE, f"lf{i}", b.lo / model.scale)
-            )
+            model.prob.add_row(f"lf{i}", ((model.x[i], 1.0), (slack, 1.0)), Sense.GE, b.lo / model.scale)
 
 
 def add_impact_objective(model: LpModel, plan: Plan, points: Sequence[Sequence[float]] | None) -> None:
@@ -249,7 +241,7 @@ def add_impact_objective(model: LpModel, plan: Plan, points: Sequence[Sequence[f
     """
     prob, scale = model.prob, model.scale
     halves = half_returns(plan)
-    terms: list[tuple[pulp.LpVariable, float]] = []
+    terms: list[tuple[int, float]] = []
     constant = 0.0
     model.points = []
     for i, line in enumerate(plan.lines):
@@ -269,18 +261,17 @@ def add_impact_objective(model: LpModel, plan: Plan, points: Sequence[Sequence[f
         values = [diminishing(p, line.weight, h) for p in pts]
         for k in range(len(pts) - 1):
             width = pts[k + 1] - pts[k]
-            seg = prob.add_variable(f"s{i}_{k}", 0.0, width / scale)
+            seg = prob.add_column(f"s{i}_{k}", 0.0, width / scale)
             terms.append((seg, (values[k + 1] - values[k]) / width))
             link.append((seg, -1.0))
-        prob.addConstraint(
-            pulp.LpConstraint(pulp.LpAffineExpression(link), pulp.LpConstraintEQ, f"d{i}", lo / scale)
-        )
+        prob.add_row(f"d{i}", link, Sense.EQ, lo / scale)
     model.objective_constant = constant
     # Divide the objective by the largest weight so that the solver's
     # tolerances see coefficients near 1 whatever units the weights use.
     largest = max((abs(line.weight) for line in plan.lines), default=0.0)
     model.objective_scale = largest if largest > 0 else 1.0
-    prob.setObjective(pulp.LpAffineExpression((v, c / model.objective_scale) for v, c in terms))
+    for j, c in terms:
+        prob.cost[j] = c / model.objective_scale
 
 
 def add_min_change_objective(model: LpModel, plan: Plan) -> None:
@@ -292,17 +283,13 @@ def add_min_change_objective(model: LpModel, plan: Plan) -> None:
     prob, scale = model.prob, model.scale
     positive = [line.current for line in plan.lines if line.current > 0]
     mean = (math.fsum(positive) / len(positive)) if positive else 1.0
-    terms: list[tuple[pulp.LpVariable, float]] = []
     for i, line in enumerate(plan.lines):
         weight = 1.0
         if plan.policy.relative_change:
             weight = scale / (line.current if line.current > 0 else mean)
-        up = prob.add_variable(f"p{i}", 0.0, None)
-        down = prob.add_variable(f"m{i}", 0.0, None)
-        terms.extend(((up, weight), (down, weight)))
-        expr = pulp.LpAffineExpression([(model.x[i], 1.0), (up, -1.0), (down, 1.0)])
-        prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, f"c{i}", line.current / scale))
-    prob.setObjective(pulp.LpAffineExpression(terms))
+        up = prob.add_column(f"p{i}", 0.0, None, weight)
+        down = prob.add_column(f"m{i}", 0.0, None, weight)
+        prob.add_row(f"c{i}", ((model.x[i], 1.0), (up, -1.0), (down, 1.0)), Sense.EQ, line.current / scale)
 
 
 def build_problem(
@@ -314,8 +301,7 @@ def build_problem(
 ) -> LpModel:
     """The LP of a plan: line variables, coupling rules, and the objective."""
     objective = objective or plan.policy.objective
-    sense = pulp.LpMaximize if objective is Objective.MAX_IMPACT else pulp.LpMinimize
-    prob = pulp.LpProblem("fulcrum", sense)
+    prob = LinearProgram("fulcrum", maximise=objective is Objective.MAX_IMPACT)
     bounds = line_bounds(plan)
     upper = upper_limits(plan, bounds)
     scale = _scale(plan)
@@ -334,7 +320,7 @@ def build_elastic_problem(plan: Plan, elastic: Collection[str], *, line_floors: 
     Minimises the total relaxation in money: the smallest change to the rules
     that makes the plan feasible.
     """
-    prob = pulp.LpProblem("fulcrum_elastic", pulp.LpMinimize)
+    prob = LinearProgram("fulcrum_elastic", maximise=False)
     bounds = line_bounds(plan)
     scale = _scale(plan)
     upper = [b.hi if b.hi is not None else math.inf for b in bounds]
@@ -343,6 +329,6 @@ def build_elastic_problem(plan: Plan, elastic: Collection[str], *, line_floors: 
     add_coupling_constraints(model, coupling_rows(plan), elastic=elastic)
     if line_floors:
         add_line_floor_rows(model)
-    relax = [(v, 1.0) for v in (*model.elastic.values(), *model.line_elastic.values())]
-    prob.setObjective(pulp.LpAffineExpression(relax))
+    for j in (*model.elastic.values(), *model.line_elastic.values()):
+        prob.cost[j] = 1.0
     return model

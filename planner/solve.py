@@ -57,9 +57,8 @@ def impacts(plan: Plan, allocation: Sequence[float]) -> Impact:
 
 def _values(model: LpModel) -> list[float]:
     result = []
-    for var, b, hi in zip(model.x, model.bounds, model.upper, strict=True):
-        value = (var.varValue or 0.0) * model.scale
-        value = min(max(value, b.lo), hi)
+    for solved, b, hi in zip(model.prob.column_values(model.x), model.bounds, model.upper, strict=True):
+        value = min(max(solved * model.scale, b.lo), hi)
         result.append(value + 0.0 if value != 0 else 0.0)
     return result
 
@@ -67,12 +66,13 @@ def _values(model: LpModel) -> list[float]:
 def _shadows(model: LpModel) -> list[float]:
     """Each row's dual as d(objective)/d(rhs) in money terms, signs made valid."""
     result = []
-    for row, constraint in zip(model.rows, model.constraints, strict=True):
-        y = float(constraint.pi or 0.0) * model.objective_scale
+    duals, maximise = model.prob.row_dual, model.prob.maximise
+    for row, index in zip(model.rows, model.constraints, strict=True):
+        y = float(duals[index]) * model.objective_scale
         if row.sense is Sense.LE:
-            y = max(y, 0.0) if model.prob.sense == -1 else min(y, 0.0)
+            y = max(y, 0.0) if maximise else min(y, 0.0)
         elif row.sense is Sense.GE:
-            y = min(y, 0.0) if model.prob.sense == -1 else max(y, 0.0)
+            y = min(y, 0.0) if maximise else max(y, 0.0)
         result.append(y)
     return result
 
