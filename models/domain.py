@@ -7,6 +7,7 @@ which returns every problem at once.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -74,6 +75,7 @@ DEFAULT_INTERNAL_FUNCTIONS = frozenset(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def normalise_name(text: str) -> str:
     """Key used to match function and line names: case and spacing ignored."""
     return " ".join(text.split()).casefold()

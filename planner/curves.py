@@ -12,28 +12,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-__all__ = ["breakpoints", "diminishing", "marginal_argmax", "refine"]
+__all__ = ["diminishing", "marginal_argmax", "refine"]
 
 
 def diminishing(x: float, weight: float, half: float) -> float:
     """The continuous impact of spending ``x`` on a diminishing line."""
     return weight * half * math.log1p(x / half)
-
-
-def breakpoints(lo: float, hi: float, half: float, du: float, max_segments: int) -> list[float]:
-    """Breakpoints from ``lo`` to ``hi`` evenly spaced in ``ln(1 + x / half)``.
-
-    Past ``max_segments`` the spacing widens; :func:`refine` adds points where
-    the solution falls.
-    """
-    if hi <= lo:
-        return [lo]
-    ua, ub = math.log1p(lo / half), math.log1p(hi / half)
-    count = max(1, min(max_segments, math.ceil((ub - ua) / du - 1e-9)))
-    points = [lo]
-    points.extend(half * math.expm1(ua + (ub - ua) * k / count) for k in range(1, count))
-    points.append(hi)
-    return points
 
 
 def refine(points: Sequence[float], near: Sequence[float], half: float, du: float) -> list[float]:

@@ -14,7 +14,7 @@ latter as d(objective)/d(right-hand side), whatever the solver.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -78,6 +78,40 @@ class LinearProgram:
         self.row_sense.append(sense)
         self.row_rhs.append(rhs)
         return len(self.row_rhs) - 1
+
+    def add_columns(
+        self,
+        names: Sequence[str],
+        lower: npt.NDArray[np.float64],
+        upper: npt.NDArray[np.float64],
+        cost: npt.NDArray[np.float64],
+    ) -> npt.NDArray[np.int64]:
+        """Many columns at once; their indexes."""
+        first = self.num_cols
+        self.col_names.extend(names)
+        self.col_lower.extend(lower.tolist())
+        self.col_upper.extend(upper.tolist())
+        self.cost.extend(cost.tolist())
+        return np.arange(first, self.num_cols, dtype=np.int64)
+
+    def add_rows(
+        self,
+        names: Sequence[str],
+        lengths: npt.NDArray[np.int64],
+        index: npt.NDArray[np.int64],
+        value: npt.NDArray[np.float64],
+        *,
+        sense: Sense,
+        rhs: npt.NDArray[np.float64],
+    ) -> None:
+        """Many rows of one sense at once, given as consecutive runs of ``lengths`` entries."""
+        end = self.row_start[-1]
+        self.row_start.extend((end + np.cumsum(lengths)).tolist())
+        self.row_index.extend(index.tolist())
+        self.row_value.extend(value.tolist())
+        self.row_names.extend(names)
+        self.row_sense.extend([sense] * len(rhs))
+        self.row_rhs.extend(rhs.tolist())
 
     def row_bounds(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Each row as ``lower <= activity <= upper`` (one side infinite unless an equality)."""

@@ -18,8 +18,10 @@ import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+import numpy.typing as npt
+
 from models.domain import Basis, Curve, Kind, Objective, Plan, normalise_name
-from planner.curves import breakpoints, diminishing
 from planner.lp import LinearProgram
 from planner.rules import LineBounds, Row, Sense, function_indices, line_bounds, money
 
@@ -51,11 +53,26 @@ class LpModel:
     constraints: list[int]
     bounds: list[LineBounds]
     upper: list[float]
-    points: list[list[float]] = field(default_factory=list)
+    #: Curve segments: the line of each, and its start and end in money.
+    segments: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
     elastic: dict[str, int] = field(default_factory=dict)
     line_elastic: dict[int, int] = field(default_factory=dict)
     objective_constant: float = 0.0
     objective_scale: float = 1.0
+
+    def line_points(self) -> list[list[float]]:
+        """Each line's breakpoints in money: ``[lo, hi]`` for a line without segments."""
+        result = [[b.lo, hi] for b, hi in zip(self.bounds, self.upper, strict=True)]
+        if self.segments is None:
+            return result
+        owner, p0, p1 = self.segments
+        starts: dict[int, list[float]] = {}
+        for i, a, b in zip(owner.tolist(), p0.tolist(), p1.tolist(), strict=True):
+            pts = starts.get(i)
+            if pts is None:
+                pts = starts[i] = result[i] = [a]
+            pts.append(b)
+        return result
 
 
 def half_returns(plan: Plan) -> list[float]:
@@ -237,41 +254,103 @@ def add_impact_objective(model: LpModel, plan: Plan, points: Sequence[Sequence[f
 
     Linear lines contribute ``w_i x_i``. Diminishing lines contribute the
     chords of ``w h ln(1 + x/h)`` between their breakpoints through segment
-    variables; the chord slopes fall, so the LP fills segments in order.
+    variables ``s_ik`` in ``[0, p_k+1 - p_k]``, linked by
+    ``x_i - sum_k s_ik = lo_i``; the chord slopes fall, so the LP fills
+    segments in order. Built for all lines at once with array arithmetic.
     """
     prob, scale = model.prob, model.scale
-    halves = half_returns(plan)
-    terms: list[tuple[int, float]] = []
-    constant = 0.0
-    model.points = []
-    for i, line in enumerate(plan.lines):
-        lo, hi = model.bounds[i].lo, model.upper[i]
-        if line.curve is Curve.LINEAR or line.weight == 0.0:
-            if line.weight:
-                terms.append((model.x[i], line.weight))
-            model.points.append([lo, hi])
-            continue
-        h = halves[i]
-        pts = list(points[i]) if points is not None else breakpoints(lo, hi, h, DU, MAX_SEGMENTS)
-        model.points.append(pts)
-        constant += diminishing(lo, line.weight, h)
-        if len(pts) < 2:
-            continue
-        link = [(model.x[i], 1.0)]
-        values = [diminishing(p, line.weight, h) for p in pts]
-        for k in range(len(pts) - 1):
-            width = pts[k + 1] - pts[k]
-            seg = prob.add_column(f"s{i}_{k}", 0.0, width / scale)
-            terms.append((seg, (values[k + 1] - values[k]) / width))
-            link.append((seg, -1.0))
-        prob.add_row(f"d{i}", link, Sense.EQ, lo / scale)
-    model.objective_constant = constant
+    lines = plan.lines
+    n = len(lines)
+    halves = np.asarray(half_returns(plan), dtype=float)
+    weights = np.fromiter((line.weight for line in lines), dtype=float, count=n)
+    lo = np.fromiter((b.lo for b in model.bounds), dtype=float, count=n)
+    hi = np.asarray(model.upper, dtype=float)
+    curved = np.fromiter((line.curve is not Curve.LINEAR for line in lines), dtype=bool, count=n) & (
+        weights != 0
+    )
+    # Linear lines: the weight is the cost of the line's own column.
+    cost = np.zeros(n)
+    cost[~curved] = weights[~curved]
+    model.objective_constant = float(
+        np.sum(weights[curved] * halves[curved] * np.log1p(lo[curved] / halves[curved]))
+    )
+
+    if points is None:
+        owner, p0, p1 = _grid_segments(np.flatnonzero(curved & (hi > lo)), lo, hi, halves)
+    else:
+        owner, p0, p1 = _given_segments(np.flatnonzero(curved), points)
+    model.segments = (owner, p0, p1)
+    h, w = halves[owner], weights[owner]
+    width = p1 - p0
+    gain = w * h * (np.log1p(p1 / h) - np.log1p(p0 / h))
+    slope = np.where(width > 0, gain / np.where(width > 0, width, 1.0), w / (1.0 + p0 / h))
+
     # Divide the objective by the largest weight so that the solver's
     # tolerances see coefficients near 1 whatever units the weights use.
-    largest = max((abs(line.weight) for line in plan.lines), default=0.0)
+    largest = float(np.max(np.abs(weights))) if n else 0.0
     model.objective_scale = largest if largest > 0 else 1.0
-    for j, c in terms:
-        prob.cost[j] = c / model.objective_scale
+    for i in np.flatnonzero(cost):
+        prob.cost[model.x[i]] = float(cost[i]) / model.objective_scale
+    segments = prob.add_columns(
+        [f"s{j}" for j in range(len(owner))],
+        np.zeros(len(owner)),
+        width / scale,
+        slope / model.objective_scale,
+    )
+
+    # Link rows, one per line with segments: x_i (coefficient 1), then its segments (-1).
+    if not len(owner):
+        return
+    linked, counts = np.unique(owner, return_counts=True)
+    lengths = counts + 1
+    starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+    index = np.empty(int(lengths.sum()), dtype=np.int64)
+    value = np.full(len(index), -1.0)
+    heads = np.zeros(len(index), dtype=bool)
+    heads[starts] = True
+    x = np.asarray(model.x, dtype=np.int64)
+    index[heads] = x[linked]
+    value[heads] = 1.0
+    index[~heads] = segments  # segments are grouped by line, in order
+    names = [f"d{i}" for i in linked.tolist()]
+    prob.add_rows(names, lengths, index, value, sense=Sense.EQ, rhs=lo[linked] / scale)
+
+
+def _grid_segments(
+    lines: npt.NDArray[np.int64],
+    lo: npt.NDArray[np.float64],
+    hi: npt.NDArray[np.float64],
+    h: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Segments with breakpoints evenly spaced in ``ln(1 + x/h)`` (see :func:`breakpoints`)."""
+    ua = np.log1p(lo[lines] / h[lines])
+    ub = np.log1p(hi[lines] / h[lines])
+    count = np.clip(np.ceil((ub - ua) / DU - 1e-9), 1, MAX_SEGMENTS).astype(np.int64)
+    owner_pos = np.repeat(np.arange(len(lines)), count)
+    k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    step = ((ub - ua) / count)[owner_pos]
+    owner = lines[owner_pos]
+    p0 = h[owner] * np.expm1(ua[owner_pos] + step * k)
+    p1 = h[owner] * np.expm1(ua[owner_pos] + step * (k + 1))
+    # Exact ends, free of rounding.
+    first, last = k == 0, k == count[owner_pos] - 1
+    p0[first] = lo[owner[first]]
+    p1[last] = hi[owner[last]]
+    return owner, p0, p1
+
+
+def _given_segments(
+    lines: npt.NDArray[np.int64], points: Sequence[Sequence[float]]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    owners: list[int] = []
+    p0: list[float] = []
+    p1: list[float] = []
+    for i in lines.tolist():
+        pts = points[i]
+        owners.extend([i] * (len(pts) - 1))
+        p0.extend(pts[:-1])
+        p1.extend(pts[1:])
+    return np.asarray(owners, dtype=np.int64), np.asarray(p0, dtype=float), np.asarray(p1, dtype=float)
 
 
 def add_min_change_objective(model: LpModel, plan: Plan) -> None:

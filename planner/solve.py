@@ -239,7 +239,7 @@ def solve(
             pts
             if plan.lines[i].curve is Curve.LINEAR
             else refine(pts, (x[i], argmax[i]), halves[i], DU / 6 ** (attempt + 1))
-            for i, pts in enumerate(model.points)
+            for i, pts in enumerate(model.line_points())
         ]
     by_function, by_kind = _totals(plan, x)
     line_binding, line_shadow = _line_binding(plan, model, x, prices if maximise else None)
