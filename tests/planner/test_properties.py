@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import random
 
 import numpy as np
 import pytest
@@ -11,11 +12,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from models.domain import Bound, Curve, FunctionRule, Kind, Line, Plan, Policy, RatioRule
+from models.domain import Basis, Bound, Curve, FunctionRule, Kind, Line, Plan, Policy, RatioRule
 from models.result import Result, Status
-from planner.model import coupling_rows, half_returns, line_bounds, upper_limits
+from planner.model import build_problem, coupling_rows, half_returns, line_bounds, upper_limits
 from planner.rules import Sense
 from planner.solve import impacts, solve
+from planner.solvers import run
 
 FUNCTIONS = [("HR", Kind.INTERNAL), ("IT", Kind.INTERNAL), ("Service", Kind.CUSTOMER), ("Acq", Kind.CUSTOMER)]
 
@@ -214,3 +216,46 @@ def test_optimum_matches_an_independent_fine_formulation(seed: int) -> None:
     reference = fine_lp_optimum(plan)
     assert ours.impact.total >= reference * (1 - 1e-3)
     assert math.isfinite(reference)
+
+
+def test_simplex_and_interior_point_agree_on_a_large_plan() -> None:
+    # The method is chosen by size; both must give the same optimum and duals.
+    rng = random.Random(5)
+    lines = []
+    for i in range(1500):
+        function, kind = FUNCTIONS[i % 4]
+        current = rng.uniform(1e4, 1e6)
+        lines.append(
+            Line(
+                f"l{i}",
+                function,
+                kind,
+                current,
+                floor=current * 0.5 if i % 5 == 0 else 0.0,
+                weight=rng.uniform(0.5, 1.5),
+                max_change=0.4,
+            )
+        )
+    total = sum(line.current for line in lines)
+    plan = Plan(
+        tuple(lines),
+        Policy(
+            total_budget=total,
+            spend_whole_budget=True,
+            internal_share_min=0.55,
+            functions=(FunctionRule("IT", floor=Bound(0.3, Basis.BUDGET)),),
+            ratios=(RatioRule("Service", 1.3, "Acq"),),
+        ),
+    )
+    results = {}
+    for method in ("simplex", "ipm"):
+        model = build_problem(plan)
+        assert run(model.prob, method=method).status is Status.OPTIMAL
+        results[method] = (
+            np.asarray(model.prob.column_values(model.x)),
+            np.asarray([model.prob.row_dual[r] for r in model.constraints]),
+        )
+    (x_simplex, y_simplex), (x_ipm, y_ipm) = results["simplex"], results["ipm"]
+    assert np.allclose(x_simplex, x_ipm, rtol=1e-5, atol=1e-6 * float(np.max(x_simplex)))
+    assert np.allclose(y_simplex, y_ipm, rtol=1e-4, atol=1e-8)
+    assert np.count_nonzero(y_simplex) >= 2  # binding rules with prices to compare
