@@ -1,15 +1,19 @@
 """Times the core on generated plans: import, build, solve, export, end to end.
 
-    uv run python bench/bench_core.py [SIZES...]      (default 50 500 5000 20000)
+    uv run python bench/bench_core.py [SIZES...]      (default 50 500 1000 5000 10000 20000 50000)
 
 Each figure is the median of several runs in one process. "bare" is HiGHS
-solving the very same LP passed as arrays (the floor to aim at).
+solving the very same LP passed as arrays (the floor to aim at). "peak" is
+the peak resident memory of a fresh process that imports the plan, solves it
+and exports the result once.
 """
 
 from __future__ import annotations
 
 import random
+import resource
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,7 +27,7 @@ from models.workbook import read_plan
 from planner.lp import LinearProgram
 from planner.model import build_problem
 from planner.solve import solve
-from planner.solvers import SolverName, run
+from planner.solvers import IPM_COLUMNS, SolverName, run
 
 FUNCTIONS = [
     ("HR", "internal"),
@@ -84,6 +88,7 @@ def bare_highs(lp: LinearProgram) -> float:
     again = highspy.Highs()
     again.setOptionValue("output_flag", False)
     again.setOptionValue("presolve", "off")
+    again.setOptionValue("solver", "ipm" if lp.num_cols >= IPM_COLUMNS else "simplex")
     again.passModel(lp.to_highs())
     started = time.perf_counter()
     again.run()
@@ -132,8 +137,43 @@ def bench(n: int, repeats: int) -> None:
     )
 
 
+def end_to_end_once(path: Path) -> None:
+    """One import, solve and export in this process; prints seconds and peak memory."""
+    started = time.perf_counter()
+    plan = read_plan(path).plan
+    assert plan is not None
+    result = solve(plan)
+    write_result(path.with_name("once.xlsx"), plan, result)
+    seconds = time.perf_counter() - started
+    print(f"{seconds:.3f} {peak_rss_mb():.0f} {result.status}")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def peak_memory(n: int) -> None:
+    folder = Path(tempfile.mkdtemp())
+    path = folder / f"plan{n}.xlsx"
+    write_plan(path, n)
+    done = subprocess.run(
+        [sys.executable, __file__, "--once", str(path)], capture_output=True, text=True, check=True
+    )
+    seconds, peak, status = done.stdout.split()
+    print(f"{n:>6} lines  fresh process: end-to-end {float(seconds):.3f} s, peak memory {peak} MB ({status})")
+
+
 if __name__ == "__main__":
-    sizes = [int(a) for a in sys.argv[1:]] or [50, 500, 5000, 20000]
+    if sys.argv[1:2] == ["--once"]:
+        end_to_end_once(Path(sys.argv[2]))
+        sys.exit(0)
+    sizes = [int(a) for a in sys.argv[1:]] or [50, 500, 1000, 5000, 10000, 20000, 50000]
     solve(read_plan(Path(__file__).resolve().parent.parent / "sample_data" / "sample_plan.xlsx").plan)  # type: ignore[arg-type]
     for size in sizes:
         bench(size, 5 if size <= 5000 else 3)
+    for size in sizes:
+        peak_memory(size)
