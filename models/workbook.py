@@ -517,9 +517,27 @@ def _ratio(value: CellValue) -> RatioRule:
 
 
 def _rows(grid: _Grid, start: int) -> Iterator[int]:
-    for r in range(start, len(grid.rows)):
-        if any(not is_blank(v) for v in grid.rows[r]):
+    """The rows from ``start`` with anything in them."""
+    rows = grid.rows
+    for r in range(start, len(rows)):
+        row = rows[r]
+        if any(v is not None and v != "" for v in row) and any(not is_blank(v) for v in row):
             yield r
+
+
+_LINE_FIELDS: Final = (
+    "line",
+    "function",
+    "kind",
+    "current",
+    "floor",
+    "cap",
+    "weight",
+    "curve",
+    "half_return",
+    "locked",
+    "max_change",
+)
 
 
 class _BudgetReader:
@@ -562,14 +580,14 @@ class _BudgetReader:
         inferred: dict[str, Kind],
     ) -> Line | None:
         values = self.grid.rows[r]
-
-        def raw(fld: str) -> CellValue:
-            c = columns.get(fld)
-            return values[c] if c is not None and c < len(values) else None
-
+        width = len(values)
+        (name_raw, function_raw, kind_raw, current_raw, floor_raw, cap_raw, weight_raw, curve_raw, half_raw,
+         locked_raw, change_raw) = [
+            values[c] if c is not None and c < width else None
+            for c in map(columns.get, _LINE_FIELDS)
+        ]  # fmt: skip
         self._row, self._columns = r, columns
         cell = self._cell
-        name_raw, function_raw = raw("line"), raw("function")
         if is_blank(function_raw) and not is_blank(name_raw):
             label = header_key(str(name_raw))
             if label in _TOTAL_NAMES or label.startswith("total"):
@@ -578,17 +596,19 @@ class _BudgetReader:
         before = len(self.reader.issues)
         name = self._text("line", name_raw)
         function = self._text("function", function_raw)
-        current = self._amount("current", raw("current"), _non_negative_money, None, required=True)
-        floor = self._amount("floor", raw("floor"), _non_negative_money, 0.0)
-        cap = self._amount("cap", raw("cap"), _non_negative_money, None)
-        weight = self._amount("weight", raw("weight"), _non_negative_number, 1.0)
-        half = self._other("half_return", raw("half_return"), _positive_money, None)
-        curve = self._other("curve", raw("curve"), _curve, Curve.DIMINISHING)
-        locked = self._other("locked", raw("locked"), cells.read_bool, False)
-        kind = self._other("kind", raw("kind"), _kind, None)
-        change_raw = raw("max_change")
+        current = self._amount("current", current_raw, _non_negative_money, None, required=True)
+        floor = self._amount("floor", floor_raw, _non_negative_money, 0.0)
+        cap = self._amount("cap", cap_raw, _non_negative_money, None)
+        weight = self._amount("weight", weight_raw, _non_negative_number, 1.0)
+        half = self._other("half_return", half_raw, _positive_money, None)
+        curve = self._other("curve", curve_raw, _curve, Curve.DIMINISHING)
+        locked = self._other("locked", locked_raw, cells.read_bool, False)
+        kind = self._other("kind", kind_raw, _kind, None)
+        max_change: float | None
         if type(change_raw) is float and 0.0 <= change_raw <= 1.0:
-            max_change: float | None = change_raw
+            max_change = change_raw
+        elif (change_raw is None or change_raw == "") and not self.grid.may_hide:
+            max_change = None
         else:
             percent = self.grid.formatted_percent(r, columns.get("max_change"), above_one=True)
             max_change = cell("max_change").read(partial(_change_limit, percent_format=percent))
@@ -644,14 +664,14 @@ class _BudgetReader:
     ) -> float | None:
         if type(value) is float and 0.0 <= value < math.inf:
             return value
-        if value is None and not required and not self.grid.may_hide:
+        if (value is None or value == "") and not required and not self.grid.may_hide:
             return default
         return self._cell(fld).read(parse, default=default, required=required)
 
     def _other(
         self, fld: str, value: CellValue, parse: Callable[[CellValue], _T], default: _T | None
     ) -> _T | None:
-        if value is None and not self.grid.may_hide:
+        if (value is None or value == "") and not self.grid.may_hide:
             return default
         cache = self._parsed.setdefault(fld, {})
         if type(value) is str and value in cache:

@@ -28,7 +28,8 @@ MAX_FILE_BYTES: Final = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES: Final = 1024 * 1024 * 1024
 MAX_RATIO: Final = 200
 _PROLOG_BYTES: Final = 4096
-_FORMULA_OR_ERROR = re.compile(rb"<(?:\w+:)?f[\s>/]|\st=\"e\"")
+#: A formula element (``<f>``, with or without a namespace prefix) or an error cell.
+_FORMULA_OR_ERROR_MARKS: Final = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"', b"t='e'")
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d+)")
 #: Excel's built-in percentage number formats (``0%`` and ``0.00%``).
@@ -94,7 +95,8 @@ class WorkbookParts:
         with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
             tail = b""
             while chunk := stream.read(1 << 20):
-                if _FORMULA_OR_ERROR.search(tail + chunk):
+                window = tail + chunk
+                if any(mark in window for mark in _FORMULA_OR_ERROR_MARKS):
                     return True
                 tail = chunk[-16:]
         return False
