@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Collection, Sequence
+from dataclasses import replace
 
-from models.domain import Kind, Plan
+from models.domain import Basis, Bound, FunctionRule, Kind, Plan, normalise_name
 from models.result import Explanation, Fix, Status
 from planner.model import LpModel, build_elastic_problem, coupling_rows
 from planner.rules import Row, Sense, line_bounds, money
 from planner.solvers import SolverName, run
 
-__all__ = ["explain_infeasible", "line_conflicts"]
+__all__ = ["apply_fix", "explain_infeasible", "line_conflicts"]
 
 RELAXABLE = ("budget", "function-floor", "function-cap", "share-min", "share-max", "ratio")
 _LINE_FLOORS = "line-floors"
@@ -243,3 +244,45 @@ def explain_infeasible(plan: Plan, *, solver: SolverName = SolverName.HIGHS) -> 
         f"{opening}. The locked lines, caps and change limits contradict each other; "
         "unlock lines or widen the change limits."
     )
+
+
+def apply_fix(plan: Plan, fix: Fix) -> Plan:
+    """The plan with one suggested fix made: the rule it names set to the proposed value.
+
+    A function floor or cap becomes an amount (the proposed figure is money);
+    line floors are lowered line by line.
+    """
+    policy = plan.policy
+    if fix.family == "budget":
+        return plan.with_policy(total_budget=fix.proposed)
+    if fix.family in ("function-floor", "function-cap"):
+        function = fix.rule_id.split(":", 1)[1]
+        key = normalise_name(function)
+        bound = Bound(fix.proposed, Basis.AMOUNT)
+        floor = fix.family == "function-floor"
+
+        def fixed(rule: FunctionRule) -> FunctionRule:
+            if normalise_name(rule.function) != key:
+                return rule
+            return replace(rule, floor=bound) if floor else replace(rule, cap=bound)
+
+        rules = tuple(fixed(rule) for rule in policy.functions)
+        return plan.with_policy(functions=rules)
+    if fix.family == "share-min":
+        return plan.with_policy(internal_share_min=fix.proposed)
+    if fix.family == "share-max":
+        return plan.with_policy(internal_share_max=fix.proposed)
+    if fix.family == "ratio":
+        number = int(fix.rule_id.split(":")[1])
+        ratios = tuple(
+            replace(ratio, factor=fix.proposed) if n == number else ratio
+            for n, ratio in enumerate(policy.ratios, start=1)
+        )
+        return plan.with_policy(ratios=ratios)
+    if fix.family == "line-floor":
+        floors = dict(fix.line_floors)
+        lines = tuple(
+            replace(line, floor=floors[line.name]) if line.name in floors else line for line in plan.lines
+        )
+        return replace(plan, lines=lines)
+    raise ValueError(f"unknown fix family {fix.family!r}")

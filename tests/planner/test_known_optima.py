@@ -8,6 +8,7 @@ import pytest
 
 from models.domain import Basis, Bound, Curve, FunctionRule, Kind, Line, Objective, Plan, Policy, RatioRule
 from models.result import Status
+from planner.explain import apply_fix
 from planner.solve import solve
 
 LIN = Curve.LINEAR
@@ -213,17 +214,10 @@ def test_every_fix_makes_the_plan_feasible() -> None:
     result = solve(plan)
     assert result.status is Status.INFEASIBLE and result.explanation is not None
     assert result.explanation.fixes
+    assert {fix.family for fix in result.explanation.fixes} >= {"function-floor", "share-min", "ratio"}
     for fix in result.explanation.fixes:
-        if fix.family == "function-floor":
-            fixed = plan.with_policy(functions=(FunctionRule("Acq", floor=Bound(fix.proposed)),))
-        elif fix.family == "share-min":
-            fixed = plan.with_policy(internal_share_min=fix.proposed)
-        elif fix.family == "ratio":
-            fixed = plan.with_policy(ratios=(RatioRule("Service", fix.proposed, "Acq"),))
-        elif fix.family == "budget":
-            fixed = plan.with_policy(total_budget=fix.proposed)
-        else:
-            continue
+        fixed = apply_fix(plan, fix)
+        assert fixed != plan
         assert solve(fixed).status is Status.OPTIMAL, fix
 
 
@@ -232,6 +226,10 @@ def test_line_floor_above_change_limit_is_explained() -> None:
     result = solve(plan)
     assert result.status is Status.INFEASIBLE and result.explanation is not None
     assert "needs at least 150 (floor) but its change limit allows at most 120" in result.explanation.text
+    (fix,) = result.explanation.fixes
+    fixed = apply_fix(plan, fix)
+    assert fixed.lines[0].floor == pytest.approx(120)
+    assert solve(fixed).status is Status.OPTIMAL
 
 
 def test_invalid_plan_is_a_status_not_an_exception() -> None:
