@@ -19,16 +19,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
-import pulp
 
 from planner.rules import Sense
 
 if TYPE_CHECKING:
     import highspy
+    import pulp
 
 __all__ = ["LinearProgram"]
-
-_PULP_SENSES = {Sense.LE: pulp.LpConstraintLE, Sense.GE: pulp.LpConstraintGE, Sense.EQ: pulp.LpConstraintEQ}
 
 
 class LinearProgram:
@@ -152,6 +150,9 @@ class LinearProgram:
 
     def to_pulp(self) -> tuple[pulp.LpProblem, list[pulp.LpVariable], list[pulp.LpConstraint]]:
         """The same model as a PuLP problem, its variables and its constraints in order."""
+        import pulp
+
+        senses = {Sense.LE: pulp.LpConstraintLE, Sense.GE: pulp.LpConstraintGE, Sense.EQ: pulp.LpConstraintEQ}
         prob = pulp.LpProblem(self.name, pulp.LpMaximize if self.maximise else pulp.LpMinimize)
         variables = [
             prob.add_variable(name, lo, None if math.isinf(hi) else hi)
@@ -168,7 +169,7 @@ class LinearProgram:
             expr = pulp.LpAffineExpression(
                 [(variables[self.row_index[k]], self.row_value[k]) for k in range(start, end)]
             )
-            constraint = pulp.LpConstraint(expr, _PULP_SENSES[self.row_sense[r]], name, self.row_rhs[r])
+            constraint = pulp.LpConstraint(expr, senses[self.row_sense[r]], name, self.row_rhs[r])
             prob.addConstraint(constraint)
             constraints.append(constraint)
         return prob, variables, constraints

@@ -22,7 +22,6 @@ from enum import StrEnum
 
 import highspy
 import numpy as np
-import pulp
 
 from models.result import Status
 from planner.lp import LinearProgram
@@ -108,9 +107,10 @@ def _solve_highs(lp: LinearProgram, time_limit: float | None, method: str | None
     return Status.ERROR, f"The solver returned {highs.modelStatusToString(status)}"
 
 
-def _solve_pulp(
-    lp: LinearProgram, solver: pulp.LpSolver, time_limit: float | None, started: float
-) -> tuple[Status, str]:
+def _solve_pulp(lp: LinearProgram, time_limit: float | None, started: float) -> tuple[Status, str]:
+    import pulp
+
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
     prob, variables, constraints = lp.to_pulp()
     try:
         prob.solve(solver)
@@ -138,9 +138,11 @@ def _solve_pulp(
 def solver_label(name: SolverName) -> str:
     """The solver's name and version, as results report it."""
     if name is SolverName.CBC:
-        return f"COIN-OR CBC (through PuLP {pulp.__version__})"
-    version = f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
-    return f"HiGHS {version} (highspy)"
+        from importlib.metadata import version
+
+        return f"COIN-OR CBC (through PuLP {version('pulp')})"
+    number = f"{highspy.HIGHS_VERSION_MAJOR}.{highspy.HIGHS_VERSION_MINOR}.{highspy.HIGHS_VERSION_PATCH}"
+    return f"HiGHS {number} (highspy)"
 
 
 def run(
@@ -156,9 +158,7 @@ def run(
     """
     started = time.perf_counter()
     if solver is SolverName.CBC:
-        status, message = _solve_pulp(
-            lp, pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit), time_limit, started
-        )
+        status, message = _solve_pulp(lp, time_limit, started)
     else:
         status, message = _solve_highs(lp, time_limit, method)
     return SolveOutcome(status, solver_label(solver), time.perf_counter() - started, message)
