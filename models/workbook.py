@@ -17,23 +17,20 @@ against an amount of 0.08, 150% against 1.5) is checked for that format.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Final, TypeVar
 
-from models import cells
+from models import cells, fields
 from models.cells import CellError, CellValue, is_blank
 from models.domain import (
-    Basis,
     Bound,
     Curve,
     FunctionRule,
     Kind,
     Line,
-    Objective,
     Plan,
     Policy,
     RatioRule,
@@ -41,6 +38,7 @@ from models.domain import (
     normalise_name,
     validate,
 )
+from models.fields import header_key
 from models.issues import Issue
 from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workbook_file
 
@@ -195,18 +193,6 @@ _BUDGET_SHEETS: Final = ("budget", "budgets", "lines", "budgetlines", "plan")
 _FUNCTION_SHEETS: Final = ("functions", "function", "functionrules", "floors")
 _POLICY_SHEETS: Final = ("policy", "settings", "rules", "policies")
 _TOTAL_NAMES: Final = frozenset({"total", "totals", "grandtotal", "sum", "subtotal", "overalltotal"})
-_BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
-_RATIO = re.compile(
-    r"^\s*(?P<left>.+?)\s*(?:>=|≥|=>|at least)\s*(?P<factor>[0-9]*[.,]?[0-9]+)\s*"
-    r"(?:x|×|\*|times)?\s*(?P<right>.+?)\s*$",
-    re.IGNORECASE,
-)
-
-
-def header_key(text: str) -> str:
-    """How a header or sheet name is compared: no case, units in brackets, spaces or punctuation."""
-    without_units = _BRACKETS.sub("", text.casefold())
-    return "".join(ch for ch in without_units if ch.isalnum())
 
 
 @dataclass(frozen=True, slots=True)
@@ -415,107 +401,6 @@ class _Cell:
             return None
 
 
-def _kind(value: CellValue) -> Kind:
-    text = header_key(cells.read_text(value, "customer or internal"))
-    if text in ("customer", "customers", "external", "customerfacing", "client", "clients", "c"):
-        return Kind.CUSTOMER
-    if text in ("internal", "internals", "support", "backoffice", "enabling", "enabler", "i"):
-        return Kind.INTERNAL
-    raise CellError(f"{cells.show(value)} is not 'customer' or 'internal'")
-
-
-def _curve(value: CellValue) -> Curve:
-    text = header_key(cells.read_text(value, "a curve"))
-    if text in ("diminishing", "diminishingreturns", "log", "logarithmic", "concave", "dim"):
-        return Curve.DIMINISHING
-    if text in ("linear", "constant", "flat", "lin"):
-        return Curve.LINEAR
-    raise CellError(f"{cells.show(value)} is not 'diminishing' or 'linear'")
-
-
-def _non_negative_money(value: CellValue) -> float:
-    amount = cells.read_money(value)
-    if amount < 0:
-        raise CellError(f"{cells.show(value)} is negative; amounts must be 0 or more")
-    return amount
-
-
-def _positive_money(value: CellValue) -> float:
-    amount = cells.read_money(value)
-    if amount <= 0:
-        raise CellError(f"{cells.show(value)} must be above 0")
-    return amount
-
-
-def _non_negative_number(value: CellValue) -> float:
-    number = cells.read_number(value)
-    if number < 0:
-        raise CellError(f"{cells.show(value)} is negative; it must be 0 or more")
-    return number
-
-
-def _change_limit(value: CellValue, *, percent_format: bool = False) -> float:
-    fraction = cells.read_fraction(value, "a change limit", percent_format=percent_format)
-    if fraction < 0:
-        raise CellError(f"{cells.show(value)} is negative; a change limit is 0% or more")
-    return fraction
-
-
-def _share(value: CellValue, *, percent_format: bool = False) -> float:
-    fraction = cells.read_fraction(value, "a share", percent_format=percent_format)
-    if not 0 <= fraction <= 1:
-        raise CellError(f"{cells.show(value)} is a share above 100% or below 0%")
-    return fraction
-
-
-_OF_CURRENT = re.compile(
-    r"^(?P<pct>.+?%)\s*(?:of)?\s*(?:the)?\s*(?P<basis>current|budget|total)?\s*(?:total|spend|budget)?$",
-    re.IGNORECASE,
-)
-
-
-def _bound(value: CellValue, *, percent_format: bool = False) -> Bound:
-    """An amount, ``8%`` of the budget, or ``95% of current``."""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if percent_format:
-            return Bound(float(value), Basis.BUDGET)
-        if 0 < value < 1:
-            raise CellError(
-                f"{cells.show(value)} is ambiguous: write it as {value * 100:g}% for a share of "
-                f"the budget, or as an amount of money"
-            )
-        return Bound(_non_negative_money(value), Basis.AMOUNT)
-    text = cells.read_text(value, "an amount or a percentage")
-    match = _OF_CURRENT.match(text)
-    if match and "%" in text:
-        pct = cells.read_fraction(match.group("pct"), "a percentage")
-        basis = Basis.CURRENT if (match.group("basis") or "").lower() == "current" else Basis.BUDGET
-        if pct < 0:
-            raise CellError(f"{text!r} is negative")
-        return Bound(pct, basis)
-    return Bound(_non_negative_money(text), Basis.AMOUNT)
-
-
-def _objective(value: CellValue) -> Objective:
-    text = header_key(cells.read_text(value, "an objective"))
-    if text in ("maximpact", "maximiseimpact", "maximizeimpact", "impact", "max"):
-        return Objective.MAX_IMPACT
-    if text in ("minchange", "minimisechange", "minimizechange", "leastchange", "change", "min"):
-        return Objective.MIN_CHANGE
-    raise CellError(f"{cells.show(value)} is not 'max-impact' or 'min-change'")
-
-
-def _ratio(value: CellValue) -> RatioRule:
-    text = cells.read_text(value, "a ratio rule")
-    match = _RATIO.match(text)
-    if not match:
-        raise CellError(
-            f"{text!r} cannot be read as a ratio rule; write it as 'Customer service >= 0.5 x Acquisition'"
-        )
-    factor = float(match.group("factor").replace(",", "."))
-    return RatioRule(match.group("left").strip(), factor, match.group("right").strip())
-
-
 def _rows(grid: _Grid, start: int) -> Iterator[int]:
     """The rows from ``start`` with anything in them."""
     rows = grid.rows
@@ -596,14 +481,14 @@ class _BudgetReader:
         before = len(self.reader.issues)
         name = self._text("line", name_raw)
         function = self._text("function", function_raw)
-        current = self._amount("current", current_raw, _non_negative_money, None, required=True)
-        floor = self._amount("floor", floor_raw, _non_negative_money, 0.0)
-        cap = self._amount("cap", cap_raw, _non_negative_money, None)
-        weight = self._amount("weight", weight_raw, _non_negative_number, 1.0)
-        half = self._other("half_return", half_raw, _positive_money, None)
-        curve = self._other("curve", curve_raw, _curve, Curve.DIMINISHING)
+        current = self._amount("current", current_raw, fields.parse_amount, None, required=True)
+        floor = self._amount("floor", floor_raw, fields.parse_amount, 0.0)
+        cap = self._amount("cap", cap_raw, fields.parse_amount, None)
+        weight = self._amount("weight", weight_raw, fields.parse_weight, 1.0)
+        half = self._other("half_return", half_raw, fields.parse_positive_amount, None)
+        curve = self._other("curve", curve_raw, fields.parse_curve, Curve.DIMINISHING)
         locked = self._other("locked", locked_raw, cells.read_bool, False)
-        kind = self._other("kind", kind_raw, _kind, None)
+        kind = self._other("kind", kind_raw, fields.parse_kind, None)
         max_change: float | None
         if type(change_raw) is float and 0.0 <= change_raw <= 1.0:
             max_change = change_raw
@@ -611,7 +496,7 @@ class _BudgetReader:
             max_change = None
         else:
             percent = self.grid.formatted_percent(r, columns.get("max_change"), above_one=True)
-            max_change = cell("max_change").read(partial(_change_limit, percent_format=percent))
+            max_change = cell("max_change").read(partial(fields.parse_change_limit, percent_format=percent))
         if len(self.reader.issues) > before or name is None or function is None or current is None:
             return None
         if kind is None:
@@ -695,11 +580,11 @@ def _read_functions(reader: _Reader, grid: _Grid) -> list[FunctionRule]:
 
         before = len(reader.issues)
         function = cell("function").read(cells.read_text, "Function", required=True)
-        kind = cell("kind").read(_kind, "Kind")
+        kind = cell("kind").read(fields.parse_kind, "Kind")
         bounds: dict[str, Bound | None] = {}
         for fld, label in (("floor", "Floor"), ("cap", "Cap")):
             percent = grid.formatted_percent(r, columns.get(fld), above_one=False)
-            bounds[fld] = cell(fld).read(partial(_bound, percent_format=percent), label)
+            bounds[fld] = cell(fld).read(partial(fields.parse_bound, percent_format=percent), label)
         if len(reader.issues) > before or function is None:
             continue
         if kind is None and bounds["floor"] is None and bounds["cap"] is None:
@@ -737,14 +622,14 @@ def _read_policy(reader: _Reader, grid: _Grid) -> dict[str, object]:
         seen_rows[key] = r + 1
         percent = grid.formatted_percent(r, columns["value"], above_one=True)
         parsers: dict[str, Callable[[CellValue], object]] = {
-            "total_budget": _non_negative_money,
+            "total_budget": fields.parse_amount,
             "spend_whole_budget": cells.read_bool,
-            "internal_share_min": partial(_share, percent_format=percent),
-            "internal_share_max": partial(_share, percent_format=percent),
-            "max_change": partial(_change_limit, percent_format=percent),
-            "objective": _objective,
+            "internal_share_min": partial(fields.parse_share, percent_format=percent),
+            "internal_share_max": partial(fields.parse_share, percent_format=percent),
+            "max_change": partial(fields.parse_change_limit, percent_format=percent),
+            "objective": fields.parse_objective,
             "relative_change": cells.read_bool,
-            "ratio": _ratio,
+            "ratio": fields.parse_ratio,
         }
         value = value_cell.read(parsers[key], setting)
         if value is None:

@@ -1,0 +1,242 @@
+"""Edits a finance lead makes to a plan, each giving a new plan or a reason to refuse.
+
+Every edit parses the typed text with the same parsers as the workbook
+reader, builds the new immutable plan and validates it; a value that would
+make the plan invalid is refused with the validation's message, and the old
+plan is untouched. The window, the tests and scripts all go through here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Final
+
+from models import cells, fields
+from models.cells import CellError
+from models.domain import (
+    Bound,
+    Curve,
+    FunctionRule,
+    Kind,
+    Line,
+    Objective,
+    Plan,
+    RatioRule,
+    default_kind,
+    normalise_name,
+    validate,
+)
+
+__all__ = [
+    "LINE_FIELDS",
+    "EditError",
+    "add_ratio",
+    "format_money",
+    "format_percent",
+    "parse_bound",
+    "parse_budget",
+    "parse_change_limit",
+    "parse_line_field",
+    "parse_share",
+    "remove_ratio",
+    "set_function_bound",
+    "set_line_field",
+    "set_objective",
+    "set_policy",
+]
+
+
+class EditError(ValueError):
+    """An edit that cannot be made; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class LineField:
+    name: str  # the Line attribute
+    label: str  # as the window shows it
+    money: bool = False
+    required: bool = False
+
+
+LINE_FIELDS: Final = (
+    LineField("name", "Line", required=True),
+    LineField("function", "Function", required=True),
+    LineField("kind", "Kind", required=True),
+    LineField("current", "Current", money=True, required=True),
+    LineField("floor", "Floor", money=True),
+    LineField("cap", "Cap", money=True),
+    LineField("weight", "Weight"),
+    LineField("curve", "Curve"),
+    LineField("locked", "Locked"),
+    LineField("max_change", "Max change"),
+)
+_BY_NAME: Final = {f.name: f for f in LINE_FIELDS}
+_DEFAULTS: Final[dict[str, object]] = {
+    "floor": 0.0,
+    "cap": None,
+    "weight": 1.0,
+    "curve": Curve.DIMINISHING,
+    "locked": False,
+    "max_change": None,
+}
+
+
+def format_money(value: float | None, decimals: int = 0) -> str:
+    """``1,234,567`` (or with ``decimals``); an empty string for no value."""
+    if value is None or not math.isfinite(value):
+        return ""
+    text = f"{value:,.{decimals}f}"
+    return "0" if text in ("-0", "-0.00") else text
+
+
+def format_percent(value: float | None, decimals: int = 1) -> str:
+    if value is None or not math.isfinite(value):
+        return ""
+    return f"{value * 100:.{decimals}f}%"
+
+
+def parse_line_field(field: str, text: str) -> object:
+    """The typed value of one Budget column, from what the user typed."""
+    spec = _BY_NAME[field]
+    if not text.strip():
+        if spec.required:
+            raise EditError(f"{spec.label} cannot be blank")
+        return _DEFAULTS[field]
+    parsers: dict[str, Callable[[str], object]] = {
+        "name": cells.read_text,
+        "function": cells.read_text,
+        "kind": fields.parse_kind,
+        "current": fields.parse_amount,
+        "floor": fields.parse_amount,
+        "cap": fields.parse_amount,
+        "weight": fields.parse_weight,
+        "curve": fields.parse_curve,
+        "locked": cells.read_bool,
+        "max_change": fields.parse_change_limit,
+    }
+    try:
+        return parsers[field](text)
+    except CellError as error:
+        raise EditError(f"{spec.label}: {error}") from None
+
+
+def _checked(old: Plan, new: Plan) -> Plan:
+    """``new``, unless it has a problem ``old`` did not have."""
+    before = {issue.message for issue in validate(old)}
+    for issue in validate(new):
+        if issue.message not in before:
+            raise EditError(issue.message)
+    return new
+
+
+def set_line_field(plan: Plan, index: int, field: str, value: object) -> Plan:
+    """The plan with one line's field set; a new function takes that function's kind."""
+    line = plan.lines[index]
+    if getattr(line, field) == value:
+        return plan
+    changed: Line = replace(line, **{field: value})  # type: ignore[arg-type]
+    if field == "function" and isinstance(value, str):
+        key = normalise_name(value)
+        kinds = {other.kind for other in plan.lines if normalise_name(other.function) == key}
+        rule = plan.function_rule(value)
+        kind = rule.kind if rule is not None and rule.kind is not None else None
+        changed = replace(changed, kind=kind or (kinds.pop() if len(kinds) == 1 else default_kind(value)))
+    lines = list(plan.lines)
+    lines[index] = changed
+    new = replace(plan, lines=tuple(lines))
+    if field == "kind" and isinstance(value, Kind):
+        # A function has one kind: every line of the function moves with it.
+        key = normalise_name(line.function)
+        new = replace(
+            new,
+            lines=tuple(
+                replace(other, kind=value) if normalise_name(other.function) == key else other
+                for other in new.lines
+            ),
+        )
+    return _checked(plan, new)
+
+
+def set_policy(plan: Plan, **changes: object) -> Plan:
+    """The plan with policy settings changed (``total_budget``, ``internal_share_min``...)."""
+    new = plan.with_policy(**changes)
+    return plan if new == plan else _checked(plan, new)
+
+
+def set_function_bound(plan: Plan, function: str, which: str, bound: Bound | None) -> Plan:
+    """The plan with a function's floor or cap (``which``) set or cleared."""
+    if which not in ("floor", "cap"):
+        raise ValueError(which)
+    key = normalise_name(function)
+    rules = list(plan.policy.functions)
+    for n, rule in enumerate(rules):
+        if normalise_name(rule.function) == key:
+            rules[n] = replace(rule, floor=bound) if which == "floor" else replace(rule, cap=bound)
+            if rules[n].floor is None and rules[n].cap is None and rules[n].kind is None:
+                del rules[n]
+            break
+    else:
+        if bound is None:
+            return plan
+        rules.append(
+            FunctionRule(function, floor=bound) if which == "floor" else FunctionRule(function, cap=bound)
+        )
+    return set_policy(plan, functions=tuple(rules))
+
+
+def parse_bound(text: str) -> Bound | None:
+    """A floor or cap as typed: ``1,200,000``, ``8%`` (of the budget), ``95% of current``; blank clears."""
+    if not text.strip():
+        return None
+    try:
+        return fields.parse_bound(text)
+    except CellError as error:
+        raise EditError(str(error)) from None
+
+
+def parse_share(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        return fields.parse_share(text)
+    except CellError as error:
+        raise EditError(str(error)) from None
+
+
+def parse_change_limit(text: str) -> float | None:
+    if not text.strip():
+        return None
+    try:
+        return fields.parse_change_limit(text)
+    except CellError as error:
+        raise EditError(str(error)) from None
+
+
+def parse_budget(text: str) -> float | None:
+    """The total budget as typed; blank means today's total spend."""
+    if not text.strip():
+        return None
+    try:
+        return fields.parse_amount(text)
+    except CellError as error:
+        raise EditError(f"Total budget: {error}") from None
+
+
+def add_ratio(plan: Plan, left: str, factor: float, right: str) -> Plan:
+    if normalise_name(left) == normalise_name(right):
+        raise EditError("A ratio rule compares two different functions")
+    if not (math.isfinite(factor) and factor >= 0):
+        raise EditError("The ratio must be 0 or more")
+    return set_policy(plan, ratios=(*plan.policy.ratios, RatioRule(left, factor, right)))
+
+
+def remove_ratio(plan: Plan, index: int) -> Plan:
+    ratios = list(plan.policy.ratios)
+    del ratios[index]
+    return set_policy(plan, ratios=tuple(ratios))
+
+
+def set_objective(plan: Plan, objective: Objective) -> Plan:
+    return set_policy(plan, objective=objective)

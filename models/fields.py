@@ -1,0 +1,144 @@
+"""Parsing one value a finance lead types, in a workbook cell or in the window.
+
+Each parser takes the cell's value (text or a number) and returns the typed
+value, or raises :class:`~models.cells.CellError` with a message that quotes
+the value and says what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+
+from models import cells
+from models.cells import CellError, CellValue
+from models.domain import Basis, Bound, Curve, Kind, Objective, RatioRule
+
+__all__ = [
+    "header_key",
+    "parse_amount",
+    "parse_bound",
+    "parse_change_limit",
+    "parse_curve",
+    "parse_kind",
+    "parse_objective",
+    "parse_positive_amount",
+    "parse_ratio",
+    "parse_share",
+    "parse_weight",
+]
+
+_BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
+
+
+def header_key(text: str) -> str:
+    """How a header or sheet name is compared: no case, units in brackets, spaces or punctuation."""
+    without_units = _BRACKETS.sub("", text.casefold())
+    return "".join(ch for ch in without_units if ch.isalnum())
+
+
+_RATIO = re.compile(
+    r"^\s*(?P<left>.+?)\s*(?:>=|≥|=>|at least)\s*(?P<factor>[0-9]*[.,]?[0-9]+)\s*"
+    r"(?:x|×|\*|times)?\s*(?P<right>.+?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_kind(value: CellValue) -> Kind:
+    text = header_key(cells.read_text(value, "customer or internal"))
+    if text in ("customer", "customers", "external", "customerfacing", "client", "clients", "c"):
+        return Kind.CUSTOMER
+    if text in ("internal", "internals", "support", "backoffice", "enabling", "enabler", "i"):
+        return Kind.INTERNAL
+    raise CellError(f"{cells.show(value)} is not 'customer' or 'internal'")
+
+
+def parse_curve(value: CellValue) -> Curve:
+    text = header_key(cells.read_text(value, "a curve"))
+    if text in ("diminishing", "diminishingreturns", "log", "logarithmic", "concave", "dim"):
+        return Curve.DIMINISHING
+    if text in ("linear", "constant", "flat", "lin"):
+        return Curve.LINEAR
+    raise CellError(f"{cells.show(value)} is not 'diminishing' or 'linear'")
+
+
+def parse_amount(value: CellValue) -> float:
+    amount = cells.read_money(value)
+    if amount < 0:
+        raise CellError(f"{cells.show(value)} is negative; amounts must be 0 or more")
+    return amount
+
+
+def parse_positive_amount(value: CellValue) -> float:
+    amount = cells.read_money(value)
+    if amount <= 0:
+        raise CellError(f"{cells.show(value)} must be above 0")
+    return amount
+
+
+def parse_weight(value: CellValue) -> float:
+    number = cells.read_number(value)
+    if number < 0:
+        raise CellError(f"{cells.show(value)} is negative; it must be 0 or more")
+    return number
+
+
+def parse_change_limit(value: CellValue, *, percent_format: bool = False) -> float:
+    fraction = cells.read_fraction(value, "a change limit", percent_format=percent_format)
+    if fraction < 0:
+        raise CellError(f"{cells.show(value)} is negative; a change limit is 0% or more")
+    return fraction
+
+
+def parse_share(value: CellValue, *, percent_format: bool = False) -> float:
+    fraction = cells.read_fraction(value, "a share", percent_format=percent_format)
+    if not 0 <= fraction <= 1:
+        raise CellError(f"{cells.show(value)} is a share above 100% or below 0%")
+    return fraction
+
+
+_OF_CURRENT = re.compile(
+    r"^(?P<pct>.+?%)\s*(?:of)?\s*(?:the)?\s*(?P<basis>current|budget|total)?\s*(?:total|spend|budget)?$",
+    re.IGNORECASE,
+)
+
+
+def parse_bound(value: CellValue, *, percent_format: bool = False) -> Bound:
+    """An amount, ``8%`` of the budget, or ``95% of current``."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if percent_format:
+            return Bound(float(value), Basis.BUDGET)
+        if 0 < value < 1:
+            raise CellError(
+                f"{cells.show(value)} is ambiguous: write it as {value * 100:g}% for a share of "
+                f"the budget, or as an amount of money"
+            )
+        return Bound(parse_amount(value), Basis.AMOUNT)
+    text = cells.read_text(value, "an amount or a percentage")
+    match = _OF_CURRENT.match(text)
+    if match and "%" in text:
+        pct = cells.read_fraction(match.group("pct"), "a percentage")
+        basis = Basis.CURRENT if (match.group("basis") or "").lower() == "current" else Basis.BUDGET
+        if pct < 0:
+            raise CellError(f"{text!r} is negative")
+        return Bound(pct, basis)
+    return Bound(parse_amount(text), Basis.AMOUNT)
+
+
+def parse_objective(value: CellValue) -> Objective:
+    text = header_key(cells.read_text(value, "an objective"))
+    if text in ("maximpact", "maximiseimpact", "maximizeimpact", "impact", "max"):
+        return Objective.MAX_IMPACT
+    if text in ("minchange", "minimisechange", "minimizechange", "leastchange", "change", "min"):
+        return Objective.MIN_CHANGE
+    raise CellError(f"{cells.show(value)} is not 'max-impact' or 'min-change'")
+
+
+def parse_ratio(value: CellValue) -> RatioRule:
+    text = cells.read_text(value, "a ratio rule")
+    match = _RATIO.match(text)
+    if not match:
+        raise CellError(
+            f"{text!r} cannot be read as a ratio rule; write it as 'Customer service >= 0.5 x Acquisition'"
+        )
+    factor = float(match.group("factor").replace(",", "."))
+    return RatioRule(match.group("left").strip(), factor, match.group("right").strip())
