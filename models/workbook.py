@@ -279,6 +279,7 @@ class _Reader:
         self.issues: list[Issue] = []
         self.notes: list[str] = []
         self.parts = WorkbookParts({})
+        self.progress: Progress = _no_progress
 
     # -- helpers ---------------------------------------------------------
 
@@ -451,7 +452,11 @@ class _BudgetReader:
                 )
         lines: list[Line] = []
         inferred: dict[str, Kind] = {}
+        count = max(len(self.grid.rows) - header_row - 1, 1)
+        step = max(count // 20, 500)
         for r in _rows(self.grid, header_row + 1):
+            if r % step == 0:
+                self.reader.progress(0.3 + 0.6 * (r - header_row) / count, f"Reading line {r - header_row:,}")
             line = self._line(r, columns, kinds_from_functions, inferred)
             if line is not None:
                 lines.append(line)
@@ -642,10 +647,22 @@ def _read_policy(reader: _Reader, grid: _Grid) -> dict[str, object]:
     return settings
 
 
-def read_plan(path: str | Path) -> ImportReport:
-    """Read a plan from a workbook. Never raises for bad input: the report carries the issues."""
+Progress = Callable[[float, str], None]
+
+
+def _no_progress(_fraction: float, _message: str) -> None:
+    return None
+
+
+def read_plan(path: str | Path, progress: Progress | None = None) -> ImportReport:
+    """Read a plan from a workbook. Never raises for bad input: the report carries the issues.
+
+    ``progress(fraction, message)`` is called as the reading goes on.
+    """
     path = Path(path)
     reader = _Reader(path)
+    reader.progress = progress or _no_progress
+    reader.progress(0.0, f"Checking {path.name}")
     file_name = path.name
 
     def failed(message: str) -> ImportReport:
@@ -657,6 +674,7 @@ def read_plan(path: str | Path) -> ImportReport:
         return failed(str(error))
     import python_calamine
 
+    reader.progress(0.05, f"Opening {path.name}")
     try:
         book = python_calamine.CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own error types for damaged files
@@ -694,7 +712,9 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         settings = _read_policy(reader, reader.grid(book, policy_name))
     kinds = {normalise_name(rule.function): rule.kind for rule in rules if rule.kind is not None}
 
+    reader.progress(0.1, f"Reading sheet {budget_name}")
     budget_grid = reader.grid(book, budget_name)
+    reader.progress(0.3, "Reading the lines")
     lines, columns, inferred = _BudgetReader(reader, budget_grid).read(kinds)
     if budget_name != "Budget":
         reader.notes.insert(0, f"Lines were read from sheet {budget_name!r}")

@@ -1,0 +1,296 @@
+"""The window, driven as a finance lead would, offscreen."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
+from pytestqt.qtbot import QtBot
+
+from models.domain import Basis, Bound, FunctionRule, Kind, Line, Plan, Policy
+from models.result import Result, Status
+from models.workbook import read_plan
+from tests.conftest import ROOT, SAMPLE, write_book
+from ui.main_window import MESSAGES, MainWindow
+from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
+
+TIMEOUT = 20_000
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    shown = MainWindow(settings)
+    qtbot.addWidget(shown)
+    yield shown
+    QThreadPool.globalInstance().waitForDone(TIMEOUT)
+
+
+def load_and_solve(qtbot: QtBot, window: MainWindow, plan: Plan) -> Result:
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as blocker:
+        window.load_plan(plan, None)
+    result = blocker.args[0]
+    assert isinstance(result, Result)
+    return result
+
+
+def sample_plan() -> Plan:
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    return plan
+
+
+def test_opening_a_workbook_shows_and_solves_it(qtbot: QtBot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
+        window.open_workbook(SAMPLE)
+    result = solved.args[0]
+    assert result.status is Status.OPTIMAL
+    assert window.budget_model.rowCount() == len(window.plan.lines) + 1  # lines and the totals row
+    assert window.allocation_model.rowCount() == len(window.plan.lines)
+    assert window.status_label.text().startswith("Optimal")
+    assert str(SAMPLE.resolve()) in window.recent_files()
+    assert window.recent_menu.actions()[0].text().endswith(SAMPLE.name)
+
+
+def test_an_invalid_workbook_leaves_the_plan_on_screen(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    plan = sample_plan()
+    load_and_solve(qtbot, window, plan)
+    bad = write_book(
+        tmp_path / "bad.xlsx", {"Budget": [["Line", "Function", "Current"], ["Payroll", "HR", "TBD"]]}
+    )
+    with qtbot.waitSignal(window.import_finished, timeout=TIMEOUT):
+        window.open_workbook(bad)
+    assert window.plan == plan
+    assert window.issues_model.rowCount() == 1
+    cells = [window.issues_model.index(0, c).data() for c in range(4)]
+    assert cells[:3] == ["Budget", "2", "C"]
+    assert "TBD" in cells[3]
+    assert window.tabs.currentWidget() is window.issues_view
+    assert window.status_label.text() == MESSAGES["invalid"].format(name="bad.xlsx", count=1)
+
+
+def test_editing_a_floor_changes_the_allocation_and_undo_restores_it(
+    qtbot: QtBot, window: MainWindow
+) -> None:
+    plan = sample_plan()
+    before = load_and_solve(qtbot, window, plan)
+    row = next(i for i, line in enumerate(plan.lines) if line.name == "Cloud hosting")
+    index = window.budget_proxy.mapFromSource(window.budget_model.index(row, 4))  # Floor
+    wanted = before.allocation["Cloud hosting"] + 200_000
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
+        assert window.budget_proxy.setData(index, f"{wanted:,.0f}")
+    after = solved.args[0]
+    assert window.plan.lines[row].floor == pytest.approx(round(wanted))
+    assert after.allocation["Cloud hosting"] >= round(wanted) - 1e-6
+    assert after.impact.total <= before.impact.total + 1e-6  # a new floor can only cost impact
+    assert window.undo_action.text() == f"&Undo Set floor of Cloud hosting to {round(wanted):,.0f}"
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as undone:
+        window.undo_action.trigger()
+    assert window.plan == plan
+    assert undone.args[0].allocation == pytest.approx(before.allocation)
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        window.redo_action.trigger()
+    assert window.plan.lines[row].floor == pytest.approx(round(wanted))
+
+
+def test_an_invalid_cell_edit_is_refused_with_the_reason(qtbot: QtBot, window: MainWindow) -> None:
+    plan = sample_plan()
+    load_and_solve(qtbot, window, plan)
+    index = window.budget_proxy.mapFromSource(window.budget_model.index(0, 3))  # Current
+    with qtbot.waitSignal(window.budget_model.edit_refused) as refused:
+        assert not window.budget_proxy.setData(index, "TBD")
+    assert "'TBD' cannot be read as an amount of money" in refused.args[0]
+    assert window.plan == plan
+    assert window.undo_stack.count() == 0
+    assert "Not changed" in window.statusBar().currentMessage()
+
+
+def test_policy_floor_typed_as_percent_of_budget(qtbot: QtBot, window: MainWindow) -> None:
+    plan = sample_plan()
+    load_and_solve(qtbot, window, plan)
+    field = window.policy_panel.key_field("IT", "floor")
+    field.setText("16%")
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
+        field.editingFinished.emit()
+    rule = window.plan.function_rule("IT")
+    assert rule is not None
+    assert rule.floor == Bound(0.16, Basis.BUDGET)
+    result = solved.args[0]
+    assert result.status is Status.OPTIMAL
+    assert result.totals["IT"] >= 0.16 * window.plan.budget - 1e-6
+    field.setText("lots")
+    with qtbot.waitSignal(window.policy_panel.edit_refused) as refused:
+        field.editingFinished.emit()
+    assert "'lots'" in refused.args[0]
+    assert window.policy_panel.message.isVisibleTo(window.policy_panel)
+    assert field.text() == "16%"  # the plan's value is shown again
+
+
+def infeasible_plan() -> Plan:
+    return Plan(
+        (
+            Line("Payroll", "HR", Kind.INTERNAL, 100.0),
+            Line("Servers", "IT", Kind.INTERNAL, 100.0),
+            Line("Ads", "Acquisition", Kind.CUSTOMER, 100.0),
+        ),
+        Policy(
+            total_budget=300.0,
+            functions=(FunctionRule("HR", floor=Bound(150.0)), FunctionRule("IT", floor=Bound(180.0))),
+        ),
+    )
+
+
+def test_an_infeasible_plan_is_explained_and_a_fix_makes_it_optimal(qtbot: QtBot, window: MainWindow) -> None:
+    result = load_and_solve(qtbot, window, infeasible_plan())
+    assert result.status is Status.INFEASIBLE
+    assert window.explanation.isVisibleTo(window)
+    assert "cannot be met" in window.explanation_text.text()
+    texts = window.fix_button_texts()
+    assert any(text.startswith("Raise the budget by 30") for text in texts), texts
+    assert window.status_label.text() == MESSAGES["infeasible"]
+    assert window.allocation_model.rowCount() == 0
+    fix = next(f for f in result.explanation.fixes if f.family == "budget")  # type: ignore[union-attr]
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as fixed:
+        window.apply_fix(fix)
+    assert fixed.args[0].status is Status.OPTIMAL
+    assert window.plan.policy.total_budget == pytest.approx(330.0)
+    assert not window.explanation.isVisibleTo(window)
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as undone:
+        window.undo_action.trigger()
+    assert undone.args[0].status is Status.INFEASIBLE
+
+
+def test_export_writes_a_workbook_the_core_reads_back(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    plan = sample_plan()
+    result = load_and_solve(qtbot, window, plan)
+    target = tmp_path / "allocation.xlsx"
+    with qtbot.waitSignal(window.export_finished, timeout=TIMEOUT):
+        window.export_to(target)
+    report = read_plan(target)
+    assert report.plan is not None, report.issues
+    assert report.plan.lines == plan.lines
+    assert window.status_label.text() == MESSAGES["exported"].format(path=target)
+    assert result.is_optimal
+
+
+def test_an_export_that_cannot_be_written_is_a_message(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    plan = sample_plan()
+    load_and_solve(qtbot, window, plan)
+    with qtbot.waitSignal(window.error_shown, timeout=TIMEOUT) as shown:
+        window.export_to(tmp_path / "missing" / "allocation.xlsx")
+    assert "does not exist" in shown.args[0]
+    box = window.findChild(QMessageBox, "error-box")
+    assert box is not None
+    assert box.windowTitle() == MESSAGES["export_failed"]
+    assert window.plan == plan
+
+
+def test_a_failure_in_work_shows_details_and_keeps_the_plan(qtbot: QtBot, window: MainWindow) -> None:
+    plan = sample_plan()
+    load_and_solve(qtbot, window, plan)
+
+    def broken(_progress: object) -> object:
+        raise RuntimeError("disk on fire")
+
+    with qtbot.waitSignal(window.error_shown, timeout=TIMEOUT):
+        window._solver.start(broken)
+    box = window.findChild(QMessageBox, "error-box")
+    assert box is not None
+    assert "disk on fire" in box.text()
+    assert "Traceback" in box.detailedText()
+    assert window.plan == plan
+
+
+def test_a_newer_edit_supersedes_a_running_solve(qtbot: QtBot, window: MainWindow) -> None:
+    plan = sample_plan()
+    load_and_solve(qtbot, window, plan)
+    seen: list[Result] = []
+    window.solve_finished.connect(seen.append)
+    smaller = plan.with_policy(total_budget=30_000_000)
+    window.show_plan(smaller)
+    window.solve_now()
+    window.show_plan(plan.with_policy(total_budget=35_000_000))
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        window.solve_now()
+    QThreadPool.globalInstance().waitForDone(TIMEOUT)
+    qtbot.wait(50)
+    assert window.result is not None
+    assert sum(window.result.allocation.values()) == pytest.approx(35_000_000, rel=1e-6)
+    assert all(sum(r.allocation.values()) == pytest.approx(35_000_000, rel=1e-6) for r in seen)
+
+
+def test_filter_and_totals_row(qtbot: QtBot, window: MainWindow) -> None:
+    plan = sample_plan()
+    load_and_solve(qtbot, window, plan)
+    window.function_filter.setCurrentIndex(window.function_filter.findData("IT"))
+    window._on_filter_changed()
+    it_lines = [line for line in plan.lines if line.function == "IT"]
+    assert window.budget_proxy.rowCount() == len(it_lines) + 1
+    last = window.budget_proxy.index(window.budget_proxy.rowCount() - 1, 3)
+    assert last.data() == f"{sum(line.current for line in it_lines):,.0f}"
+    window.budget_view.sortByColumn(3, window.budget_proxy.sortOrder().DescendingOrder)
+    first = window.budget_proxy.index(0, 3).data()
+    assert first == f"{max(line.current for line in it_lines):,.0f}"
+    assert window.budget_proxy.index(window.budget_proxy.rowCount() - 1, 0).data().startswith("Total")
+
+
+def test_settings_are_remembered(qtbot: QtBot, tmp_path: Path) -> None:
+    path = str(tmp_path / "settings.ini")
+    first = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(first)
+    first.resize(760, 560)  # within the offscreen screen, which bounds a restored geometry
+    first.splitter.setSizes([400, 300])
+    sizes = first.splitter.sizes()
+    first.close()
+    second = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    qtbot.addWidget(second)
+    assert (second.size().width(), second.size().height()) == (760, 560)
+    assert second.splitter.sizes() == sizes
+
+
+@pytest.mark.parametrize("model_class", [BudgetModel, AllocationModel, TotalsModel, IssuesModel])
+def test_table_models_pass_the_model_tester(qtmodeltester: object, model_class: type) -> None:
+    plan = sample_plan()
+    from planner.solve import solve
+
+    result = solve(plan)
+    model = model_class()
+    if isinstance(model, BudgetModel):
+        model.set_plan(plan)
+    elif isinstance(model, IssuesModel):
+        report = read_plan(SAMPLE)
+        model.set_report(report.issues, report.notes)
+    else:
+        model.set_result(plan, result)
+    assert model.rowCount() > 0
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+
+
+def test_screenshot_is_a_real_window(tmp_path: Path) -> None:
+    target = tmp_path / "window.png"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "--screenshot", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, done.stderr
+    image = QImage(str(target))
+    assert image.width() >= 1280
+    assert image.height() >= 800
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
+    assert len(colours) > 50

@@ -1,0 +1,96 @@
+"""Starting the window: ``python main.py [PLAN.xlsx]`` or ``--screenshot PATH [PLAN.xlsx]``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+from types import TracebackType
+
+__all__ = ["SAMPLE_PLAN", "main"]
+
+SAMPLE_PLAN = Path(__file__).resolve().parent.parent / "sample_data" / "sample_plan.xlsx"
+SCREENSHOT_SIZE = (1440, 900)
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="fulcrum", description="Fulcrum: the budget-allocation planner.")
+    parser.add_argument("plan", nargs="?", type=Path, help="workbook to open (default: the sample plan)")
+    parser.add_argument("--screenshot", type=Path, metavar="PATH", help="render the window to a PNG and exit")
+    parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(sys.argv[1:] if argv is None else argv)
+    if args.screenshot is not None or args.startup_probe:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from models.workbook import read_plan
+    from ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Fulcrum")
+    app.setOrganizationName("Fulcrum")
+    window = MainWindow()
+    _install_error_hook(window)
+
+    path = args.plan or SAMPLE_PLAN
+    report = read_plan(path)
+    if report.plan is not None:
+        window.load_plan(report.plan, path, report)
+        window.solve_blocking()
+    else:
+        window.issues_model.set_report(report.issues, report.notes)
+        window.tabs.setCurrentWidget(window.issues_view)
+        window.status_label.setText(f"{path.name} could not be opened; see the import report")
+
+    if args.screenshot is not None:
+        window.resize(*SCREENSHOT_SIZE)
+        window.show()
+        app.processEvents()
+        return 0 if _save_screenshot(window, args.screenshot) else 1
+    window.show()
+    if args.startup_probe:
+
+        def painted() -> None:
+            print(f"painted {time.time():.6f}", flush=True)
+            window.close()
+            app.quit()
+
+        QTimer.singleShot(0, painted)
+    return int(app.exec())
+
+
+def _save_screenshot(window: object, target: Path) -> bool:
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    assert isinstance(window, QWidget)
+    for _ in range(3):
+        QApplication.processEvents()
+    image = window.grab()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not image.save(str(target), "PNG"):
+        print(f"Could not write the screenshot {target}", file=sys.stderr)
+        return False
+    print(f"Screenshot written to {target} ({image.width()}x{image.height()})")
+    return True
+
+
+def _install_error_hook(window: object) -> None:
+    """An exception in a slot becomes a message with details; the plan stays on screen."""
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        details = "".join(traceback.format_exception(kind, error, trace))
+        try:
+            window.show_error(f"{kind.__name__}: {error}", details)  # type: ignore[attr-defined]
+        except Exception:  # the hook must never raise
+            sys.__excepthook__(kind, error, trace)
+
+    sys.excepthook = hook

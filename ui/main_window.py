@@ -1,0 +1,563 @@
+"""The main window: the plan, its rules, the allocation and why it is what it is."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+from typing import Final
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoCommand,
+    QUndoStack,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from models.domain import Kind, Plan
+from models.edits import format_money, format_percent
+from models.export import write_result
+from models.result import Fix, Result, Status
+from models.workbook import ImportReport, read_plan
+from planner.explain import apply_fix
+from planner.solve import solve
+from ui.charts import FunctionChart, SplitChart
+from ui.policy_panel import PolicyPanel
+from ui.table_models import AllocationModel, BudgetModel, BudgetProxy, IssuesModel, SortProxy, TotalsModel
+from ui.worker import Runner
+
+__all__ = ["MESSAGES", "MainWindow"]
+
+#: Every message the window shows, in one place.
+MESSAGES: Final = {
+    "opened": "Opened {name}: {lines} lines",
+    "invalid": (
+        "{name} was not opened: {count} problem(s); see the import report. The plan on screen is unchanged."
+    ),
+    "exported": "Exported to {path}",
+    "export_failed": "The allocation could not be exported",
+    "no_result": "There is no allocation to export yet; the plan is being solved",
+    "solving": "Solving…",
+    "infeasible": "The plan's rules cannot all hold: see why, and choose a fix",
+    "error": "Something went wrong",
+    "drop_only_xlsx": "Only .xlsx workbooks can be opened",
+}
+SOLVE_DELAY_MS: Final = 250
+MAX_RECENT: Final = 8
+
+
+class PlanCommand(QUndoCommand):
+    """One change to the plan: undo shows the plan before it, redo the plan after."""
+
+    def __init__(self, window: MainWindow, before: Plan, after: Plan, text: str) -> None:
+        super().__init__(text)
+        self._window, self._before, self._after = window, before, after
+
+    def redo(self) -> None:
+        self._window.show_plan(self._after)
+
+    def undo(self) -> None:
+        self._window.show_plan(self._before)
+
+
+def _table(model: object, *, sorting: bool = False) -> QTableView:
+    view = QTableView()
+    view.setModel(model)  # type: ignore[arg-type]
+    view.setSortingEnabled(sorting)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.verticalHeader().setDefaultSectionSize(22)
+    view.horizontalHeader().setStretchLastSection(True)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    return view
+
+
+class MainWindow(QMainWindow):
+    plan_shown = Signal(object)
+    solve_finished = Signal(object)
+    import_finished = Signal(object)
+    export_finished = Signal(str)
+    error_shown = Signal(str)
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings("Fulcrum", "Fulcrum")
+        self.setWindowTitle("Fulcrum")
+        self.setAcceptDrops(True)
+        self.plan = Plan(())
+        self.result: Result | None = None
+        self.path: Path | None = None
+        self.undo_stack = QUndoStack(self)
+        self._solver = Runner(self)
+        self._importer = Runner(self)
+        self._exporter = Runner(self)
+        self._solve_timer = QTimer(self)
+        self._solve_timer.setSingleShot(True)
+        self._solve_timer.setInterval(SOLVE_DELAY_MS)
+        self._solve_timer.timeout.connect(self.solve_now)
+        self._build_widgets()
+        self._build_actions()
+        self._connect()
+        self._restore_settings()
+
+    # -- construction --------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.budget_model = BudgetModel()
+        self.budget_proxy = BudgetProxy()
+        self.budget_proxy.setSourceModel(self.budget_model)
+        self.budget_view = _table(self.budget_proxy, sorting=True)
+        self.budget_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.function_filter = QComboBox()
+        self.kind_filter = QComboBox()
+        self.kind_filter.addItem("All kinds", None)
+        self.kind_filter.addItem("Customer", Kind.CUSTOMER)
+        self.kind_filter.addItem("Internal", Kind.INTERNAL)
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("<b>Budget</b>"))
+        filters.addStretch(1)
+        filters.addWidget(QLabel("Function"))
+        filters.addWidget(self.function_filter)
+        filters.addWidget(QLabel("Kind"))
+        filters.addWidget(self.kind_filter)
+        budget = QWidget()
+        budget_layout = QVBoxLayout(budget)
+        budget_layout.setContentsMargins(4, 4, 4, 4)
+        budget_layout.addLayout(filters)
+        budget_layout.addWidget(self.budget_view)
+
+        self.explanation = QFrame()
+        self.explanation.setObjectName("explanation")
+        self.explanation.setStyleSheet(
+            "#explanation { border: 2px solid #B00020; border-radius: 4px; background: #FFF4F4; }"
+        )
+        explanation_layout = QVBoxLayout(self.explanation)
+        self.explanation_text = QLabel()
+        self.explanation_text.setWordWrap(True)
+        self.explanation_text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        explanation_layout.addWidget(self.explanation_text)
+        self.fix_buttons = QHBoxLayout()
+        explanation_layout.addLayout(self.fix_buttons)
+        self.explanation.hide()
+
+        self.allocation_model = AllocationModel()
+        self.allocation_proxy = SortProxy()
+        self.allocation_proxy.setSourceModel(self.allocation_model)
+        self.allocation_view = _table(self.allocation_proxy, sorting=True)
+        self.allocation_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        self.totals_model = TotalsModel()
+        self.totals_view = _table(self.totals_model)
+        self.issues_model = IssuesModel()
+        self.issues_view = _table(self.issues_model)
+        self.issues_view.setWordWrap(True)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.allocation_view, "Allocation")
+        self.tabs.addTab(self.totals_view, "Totals")
+        self.tabs.addTab(self.issues_view, "Import report")
+
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.explanation)
+        lower_layout.addWidget(self.tabs)
+        self.left = QSplitter(Qt.Orientation.Vertical)
+        self.left.addWidget(budget)
+        self.left.addWidget(lower)
+
+        self.policy_panel = PolicyPanel()
+        self.function_chart = FunctionChart()
+        self.split_chart = SplitChart()
+        charts = QWidget()
+        charts_layout = QVBoxLayout(charts)
+        charts_layout.setContentsMargins(0, 0, 0, 0)
+        charts_layout.addWidget(self.function_chart, 3)
+        charts_layout.addWidget(self.split_chart, 2)
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.addWidget(self.policy_panel)
+        self.right.addWidget(charts)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.left)
+        self.splitter.addWidget(self.right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.setCentralWidget(self.splitter)
+
+        self.status_label = QLabel()
+        self.impact_label = QLabel()
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setRange(0, 100)
+        self.progress.hide()
+        self.solve_button = QPushButton("Solve (F5)")
+        bar = self.statusBar()
+        bar.addWidget(self.status_label, 1)
+        bar.addPermanentWidget(self.impact_label)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.solve_button)
+
+    def _build_actions(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.open_action = QAction(
+            "&Open workbook…", self, shortcut=QKeySequence(QKeySequence.StandardKey.Open)
+        )
+        self.export_action = QAction("&Export allocation…", self, shortcut=QKeySequence("Ctrl+E"))
+        self.quit_action = QAction("&Quit", self, shortcut=QKeySequence(QKeySequence.StandardKey.Quit))
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        file_menu.insertAction(self.recent_menu.menuAction(), self.open_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.export_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menu.addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts(
+            [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
+        )
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        plan_menu = menu.addMenu("&Plan")
+        self.solve_action = QAction("&Solve now", self, shortcut=QKeySequence("F5"))
+        plan_menu.addAction(self.solve_action)
+        toolbar = self.addToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        for action in (
+            self.open_action,
+            self.export_action,
+            self.undo_action,
+            self.redo_action,
+            self.solve_action,
+        ):
+            toolbar.addAction(action)
+
+    def _connect(self) -> None:
+        self.open_action.triggered.connect(self._on_open_triggered)
+        self.export_action.triggered.connect(self._on_export_triggered)
+        self.quit_action.triggered.connect(self.close)
+        self.solve_action.triggered.connect(self.solve_now)
+        self.solve_button.clicked.connect(self.solve_now)
+        self.budget_model.edit_made.connect(self.apply_edit)
+        self.budget_model.edit_refused.connect(self._on_edit_refused)
+        self.policy_panel.edit_made.connect(self.apply_edit)
+        self.policy_panel.edit_refused.connect(self._on_edit_refused)
+        self.function_filter.activated.connect(self._on_filter_changed)
+        self.kind_filter.activated.connect(self._on_filter_changed)
+        for runner in (self._solver, self._importer, self._exporter):
+            runner.progressed.connect(self._on_work_progressed)
+            runner.busy_changed.connect(self._on_work_busy_changed)
+            runner.failed.connect(self.show_error)
+        self._solver.finished.connect(self._on_solve_finished)
+        self._importer.finished.connect(self._on_import_finished)
+        self._exporter.finished.connect(self._on_export_finished)
+
+    # -- the plan --------------------------------------------------------------------
+
+    def load_plan(self, plan: Plan, path: Path | None, report: ImportReport | None = None) -> None:
+        """Show a newly opened plan; the undo history starts again."""
+        self.undo_stack.clear()
+        self.path = path
+        self.setWindowTitle(f"Fulcrum — {path.name}" if path else "Fulcrum")
+        if report is not None:
+            notes = [
+                *report.notes,
+                *(
+                    f"Function {f!r} was taken as {k.value} (no Kind given)"
+                    for f, k in report.inferred_kinds.items()
+                ),
+            ]
+            self.issues_model.set_report(report.issues, notes)
+        self.show_plan(plan)
+        self.undo_stack.setClean()
+        self._fit_columns(self.budget_view)
+
+    def show_plan(self, plan: Plan) -> None:
+        """Show ``plan`` and solve it shortly (edits in quick succession give one solve)."""
+        self.plan = plan
+        self.budget_model.set_plan(plan)
+        self.policy_panel.set_plan(plan)
+        self._refresh_function_filter()
+        self.status_label.setText(MESSAGES["solving"])
+        self._solve_timer.start()
+        self.plan_shown.emit(plan)
+
+    def apply_edit(self, plan: Plan, description: str) -> None:
+        """Make an edit undoable and show it."""
+        if plan != self.plan:
+            self.undo_stack.push(PlanCommand(self, self.plan, plan, description))
+
+    def solve_now(self) -> None:
+        self._solve_timer.stop()
+        plan = self.plan
+        if not plan.lines:
+            return
+        self.status_label.setText(MESSAGES["solving"])
+        self._solver.start(lambda _progress: (plan, solve(plan)))
+
+    def solve_blocking(self) -> None:
+        """Solve on this thread (start-up and screenshots)."""
+        self._solve_timer.stop()
+        self._on_solve_finished((self.plan, solve(self.plan)))
+
+    def _on_solve_finished(self, outcome: tuple[Plan, Result]) -> None:
+        plan, result = outcome
+        if plan != self.plan:
+            return  # a newer edit is on its way
+        self.result = result
+        fresh = self.allocation_model.rowCount() == 0
+        self.allocation_model.set_result(plan, result)
+        if fresh:
+            self._fit_columns(self.allocation_view)
+            self._fit_columns(self.totals_view)
+        self.totals_model.set_result(plan, result)
+        self.function_chart.show_result(plan, result)
+        self.split_chart.show_result(plan, result)
+        self._show_explanation(result)
+        self._show_status(result)
+        self.solve_finished.emit(result)
+
+    def _show_status(self, result: Result) -> None:
+        if result.is_optimal:
+            share = result.internal_share
+            allocated = format_money(sum(result.allocation.values()))
+            self.status_label.setText(
+                f"Optimal · solved in {result.solve_seconds * 1000:,.0f} ms · "
+                f"allocated {allocated} of {format_money(self.plan.budget)}"
+                + (f" · internal share {format_percent(share)}" if share is not None else "")
+            )
+            impact = result.impact
+            self.impact_label.setText(
+                f"Impact {impact.total:,.0f} "
+                f"(customer {impact.customer:,.0f}, internal {impact.internal:,.0f})"
+            )
+        elif result.status is Status.INFEASIBLE:
+            self.status_label.setText(MESSAGES["infeasible"])
+            self.impact_label.setText("")
+        else:
+            self.status_label.setText(f"{result.status.value}: {result.message}")
+            self.impact_label.setText("")
+
+    def _show_explanation(self, result: Result) -> None:
+        while self.fix_buttons.count():
+            item = self.fix_buttons.takeAt(0)
+            widget = item.widget() if item is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        explanation = result.explanation
+        if result.status is not Status.INFEASIBLE or explanation is None:
+            self.explanation.hide()
+            return
+        self.explanation_text.setText(f"<b>This plan cannot be met.</b> {html.escape(explanation.text)}")
+        for fix in explanation.fixes:
+            button = QPushButton(fix.text[0].upper() + fix.text[1:])
+            button.setToolTip("Apply this change (it can be undone) and solve again")
+            button.clicked.connect(lambda _checked=False, f=fix: self.apply_fix(f))
+            self.fix_buttons.addWidget(button)
+        self.fix_buttons.addStretch(1)
+        self.explanation.show()
+
+    def apply_fix(self, fix: Fix) -> None:
+        self.apply_edit(apply_fix(self.plan, fix), fix.text[0].upper() + fix.text[1:])
+
+    def fix_button_texts(self) -> list[str]:
+        texts = []
+        for i in range(self.fix_buttons.count()):
+            item = self.fix_buttons.itemAt(i)
+            widget = item.widget() if item is not None else None
+            if isinstance(widget, QPushButton):
+                texts.append(widget.text())
+        return texts
+
+    @staticmethod
+    def _fit_columns(view: QTableView) -> None:
+        view.resizeColumnsToContents()
+        header = view.horizontalHeader()
+        for column in range(header.count()):
+            header.resizeSection(column, min(max(header.sectionSize(column), 60), 260))
+
+    # -- opening and exporting ---------------------------------------------------
+
+    def open_workbook(self, path: str | Path) -> None:
+        """Read a workbook off the GUI thread; the plan on screen stays until it is read."""
+        target = Path(path)
+        self.status_label.setText(f"Opening {target.name}…")
+        self._importer.start(lambda progress: read_plan(target, progress=progress))
+
+    def _on_import_finished(self, report: object) -> None:
+        assert isinstance(report, ImportReport)
+        self.import_finished.emit(report)
+        if report.plan is None:
+            self.issues_model.set_report(report.issues, report.notes)
+            self.tabs.setCurrentWidget(self.issues_view)
+            self.issues_view.resizeColumnsToContents()
+            self.status_label.setText(
+                MESSAGES["invalid"].format(name=report.path.name, count=len(report.issues))
+            )
+            return
+        self.load_plan(report.plan, report.path, report)
+        self._remember_recent(report.path)
+        self.status_label.setText(
+            MESSAGES["opened"].format(name=report.path.name, lines=len(report.plan.lines))
+        )
+
+    def _on_open_triggered(self) -> None:
+        folder = str(self.path.parent) if self.path else str(Path.home())
+        name, _filter = QFileDialog.getOpenFileName(self, "Open workbook", folder, "Excel workbooks (*.xlsx)")
+        if name:
+            self.open_workbook(name)
+
+    def export_to(self, path: str | Path) -> None:
+        result = self.result
+        if result is None:
+            self.status_label.setText(MESSAGES["no_result"])
+            return
+        plan = self.plan
+        target = Path(path)
+        self._exporter.start(lambda _progress: str(write_result(target, plan, result)))
+
+    def _on_export_triggered(self) -> None:
+        suggested = (
+            self.path.with_name(f"{self.path.stem} allocation.xlsx")
+            if self.path
+            else Path.home() / "allocation.xlsx"
+        )
+        name, _filter = QFileDialog.getSaveFileName(
+            self, "Export allocation", str(suggested), "Excel workbooks (*.xlsx)"
+        )
+        if name:
+            self.export_to(name if name.lower().endswith(".xlsx") else f"{name}.xlsx")
+
+    def _on_export_finished(self, path: object) -> None:
+        self.status_label.setText(MESSAGES["exported"].format(path=path))
+        self.export_finished.emit(str(path))
+
+    # -- recent files and settings ------------------------------------------------
+
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        return [str(v) for v in value] if isinstance(value, list) else ([str(value)] if value else [])
+
+    def _remember_recent(self, path: Path) -> None:
+        name = str(path.resolve())
+        recent = [name, *(r for r in self.recent_files() if r != name)][:MAX_RECENT]
+        self.settings.setValue("recent", recent)
+        self._build_recent_menu()
+
+    def _build_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for n, name in enumerate(self.recent_files(), start=1):
+            action = self.recent_menu.addAction(f"&{n} {Path(name).name}")
+            action.setToolTip(name)
+            action.triggered.connect(lambda _checked=False, p=name: self.open_workbook(p))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    def _restore_settings(self) -> None:
+        geometry = self.settings.value("geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        for key, splitter in (("splitter", self.splitter), ("left", self.left), ("right", self.right)):
+            state = self.settings.value(key)
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                splitter.restoreState(state)
+        if self.settings.value("splitter") is None:
+            self.splitter.setSizes([860, 580])
+            self.left.setSizes([520, 380])
+            self.right.setSizes([400, 500])
+        self._build_recent_menu()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("splitter", self.splitter.saveState())
+        self.settings.setValue("left", self.left.saveState())
+        self.settings.setValue("right", self.right.saveState())
+        self.settings.sync()
+        super().closeEvent(event)
+
+    # -- drag and drop ---------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and all(u.isLocalFile() and u.toLocalFile().lower().endswith(".xlsx") for u in urls[:1]):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        urls = event.mimeData().urls()
+        if urls and urls[0].toLocalFile().lower().endswith(".xlsx"):
+            event.acceptProposedAction()
+            self.open_workbook(urls[0].toLocalFile())
+        else:
+            self.status_label.setText(MESSAGES["drop_only_xlsx"])
+
+    # -- feedback ----------------------------------------------------------------------
+
+    def _on_edit_refused(self, message: str) -> None:
+        self.statusBar().showMessage(f"Not changed: {message}", 8000)
+
+    def _on_filter_changed(self) -> None:
+        function = self.function_filter.currentData()
+        kind = self.kind_filter.currentData()
+        self.budget_proxy.set_filter(function, kind)
+
+    def _refresh_function_filter(self) -> None:
+        chosen = self.function_filter.currentData()
+        self.function_filter.blockSignals(True)
+        self.function_filter.clear()
+        self.function_filter.addItem("All functions", None)
+        for function in self.plan.functions():
+            self.function_filter.addItem(function, function)
+        index = self.function_filter.findData(chosen)
+        self.function_filter.setCurrentIndex(max(index, 0))
+        self.function_filter.blockSignals(False)
+        if index < 0 and chosen is not None:
+            self._on_filter_changed()
+
+    def _on_work_progressed(self, fraction: float, message: str) -> None:
+        self.progress.setValue(round(fraction * 100))
+        self.progress.setFormat(message)
+
+    def _on_work_busy_changed(self, _busy: bool) -> None:
+        busy = any(r.busy for r in (self._solver, self._importer, self._exporter))
+        self.progress.setVisible(busy)
+        if busy:
+            self.progress.setValue(0)
+
+    def show_error(self, message: str, details: str = "") -> None:
+        """A problem as a message with expandable details; the plan stays as it was."""
+        if details.startswith("ExportError") or message.startswith("ExportError"):
+            title, text = MESSAGES["export_failed"], message.removeprefix("ExportError: ")
+        else:
+            title, text = MESSAGES["error"], message
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.Ok, self)
+        if details and not details.startswith("ExportError"):
+            box.setDetailedText(details)
+        box.setObjectName("error-box")
+        box.open()
+        self.status_label.setText(f"{title}: {text}")
+        self.error_shown.emit(text)

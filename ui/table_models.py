@@ -1,0 +1,432 @@
+"""Table models over the immutable plan and result; edits go through :mod:`models.edits`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from models.domain import Kind, Line, Plan, normalise_name
+from models.edits import (
+    LINE_FIELDS,
+    EditError,
+    format_money,
+    format_percent,
+    parse_line_field,
+    set_line_field,
+)
+from models.issues import Issue
+from models.result import Result
+
+__all__ = ["AllocationModel", "BudgetModel", "BudgetProxy", "IssuesModel", "SortProxy", "TotalsModel"]
+
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+TOTAL_ROLE = Qt.ItemDataRole.UserRole + 2
+Index = QModelIndex | QPersistentModelIndex
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_BOLD = QFont()
+_BOLD.setBold(True)
+_TOTAL_BACKGROUND = QBrush(QColor("#E8EEF5"))
+_NEGATIVE = QBrush(QColor("#B00020"))
+
+
+def _line_text(line: Line, field: str) -> str:
+    value = getattr(line, field)
+    if field in ("current", "floor", "cap"):
+        return format_money(value)
+    if field in {"kind", "curve"}:
+        return str(value.value)
+    if field == "locked":
+        return "yes" if value else "no"
+    if field == "max_change":
+        return format_percent(value, 0) if value is not None else ""
+    if field == "weight":
+        return f"{value:g}"
+    return str(value)
+
+
+def _line_sort_key(line: Line, field: str) -> Any:
+    value = getattr(line, field)
+    if value is None:
+        return -1.0
+    if field in ("kind", "curve"):
+        return value.value
+    if isinstance(value, str):
+        return value.casefold()
+    return value
+
+
+class BudgetModel(QAbstractTableModel):
+    """Every line of the plan, editable, and a totals row for the lines shown."""
+
+    #: A valid edit: the new plan and a description for the undo menu.
+    edit_made = Signal(object, str)
+    #: An edit refused, with the reason.
+    edit_refused = Signal(str)
+
+    def __init__(self, plan: Plan | None = None) -> None:
+        super().__init__()
+        self._plan = plan or Plan(())
+        self._shown: Callable[[Line], bool] = lambda _line: True
+
+    @property
+    def plan(self) -> Plan:
+        return self._plan
+
+    def set_plan(self, plan: Plan) -> None:
+        if len(plan.lines) == len(self._plan.lines):
+            self._plan = plan
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
+        else:
+            self.beginResetModel()
+            self._plan = plan
+            self.endResetModel()
+
+    def set_shown(self, shown: Callable[[Line], bool]) -> None:
+        """Which lines the totals row adds up (the filter's)."""
+        self._shown = shown
+        row = len(self._plan.lines)
+        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+
+    def is_total(self, row: int) -> bool:
+        return row == len(self._plan.lines)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() or not self._plan.lines else len(self._plan.lines) + 1
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(LINE_FIELDS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            if orientation == Qt.Orientation.Horizontal:
+                return LINE_FIELDS[section].label
+            return None if self.is_total(section) else str(section + 1)
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return base if self.is_total(index.row()) else base | Qt.ItemFlag.ItemIsEditable
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row, field = index.row(), LINE_FIELDS[index.column()]
+        if self.is_total(row):
+            return self._total_data(field.name, role)
+        line = self._plan.lines[row]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _line_text(line, field.name)
+        if role == Qt.ItemDataRole.EditRole:
+            value = getattr(line, field.name)
+            if field.money and value is not None:
+                return f"{value:,.2f}".rstrip("0").rstrip(".")
+            return _line_text(line, field.name)
+        if role == SORT_ROLE:
+            return _line_sort_key(line, field.name)
+        if role == Qt.ItemDataRole.TextAlignmentRole and (
+            field.money or field.name in ("weight", "max_change")
+        ):
+            return _RIGHT
+        if role == Qt.ItemDataRole.ToolTipRole and field.name == "kind":
+            return "Customer lines serve customers; internal lines keep the company running"
+        return None
+
+    def _total_data(self, field: str, role: int) -> Any:
+        if role == TOTAL_ROLE:
+            return True
+        if role == Qt.ItemDataRole.FontRole:
+            return _BOLD
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return _TOTAL_BACKGROUND
+        if role == Qt.ItemDataRole.TextAlignmentRole and field in ("current", "floor", "cap"):
+            return _RIGHT
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        shown = [line for line in self._plan.lines if self._shown(line)]
+        if field == "name":
+            return f"Total ({len(shown)} lines)"
+        if field in ("current", "floor"):
+            return format_money(sum(getattr(line, field) for line in shown))
+        if field == "cap":
+            caps = [line.cap for line in shown if line.cap is not None]
+            return format_money(sum(caps)) if caps and len(caps) == len(shown) else ""
+        return ""
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if role != Qt.ItemDataRole.EditRole or not index.isValid() or self.is_total(index.row()):
+            return False
+        field = LINE_FIELDS[index.column()]
+        line = self._plan.lines[index.row()]
+        try:
+            typed = parse_line_field(field.name, str(value))
+            new = set_line_field(self._plan, index.row(), field.name, typed)
+        except EditError as error:
+            self.edit_refused.emit(f"{line.name}: {error}")
+            return False
+        if new is self._plan:
+            return False
+        shown = _line_text(new.lines[index.row()], field.name)
+        self.edit_made.emit(new, f"Set {field.label.lower()} of {line.name} to {shown or 'blank'}")
+        return True
+
+
+class SortProxy(QSortFilterProxyModel):
+    """Sorting by each cell's value (numbers as numbers), not its formatted text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSortRole(SORT_ROLE)
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
+        try:
+            return bool(a < b)
+        except TypeError:
+            return str(a) < str(b)
+
+
+class BudgetProxy(SortProxy):
+    """Sorting and the function and kind filters; the totals row stays last."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._function: str | None = None
+        self._kind: Kind | None = None
+
+    def set_filter(self, function: str | None, kind: Kind | None) -> None:
+        self.beginFilterChange()
+        self._function = normalise_name(function) if function else None
+        self._kind = kind
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        source = self.sourceModel()
+        if isinstance(source, BudgetModel):
+            source.set_shown(self.accepts_line)
+
+    def accepts_line(self, line: Line) -> bool:
+        if self._function is not None and normalise_name(line.function) != self._function:
+            return False
+        return self._kind is None or line.kind is self._kind
+
+    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        source = self.sourceModel()
+        if not isinstance(source, BudgetModel) or source.is_total(source_row):
+            return True
+        return self.accepts_line(source.plan.lines[source_row])
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        source = self.sourceModel()
+        if isinstance(source, BudgetModel):
+            ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
+            if source.is_total(left.row()):
+                return not ascending
+            if source.is_total(right.row()):
+                return ascending
+        return super().lessThan(left, right)
+
+
+_ALLOCATION_COLUMNS = (
+    "Line",
+    "Function",
+    "Kind",
+    "Current",
+    "Allocated",
+    "Change",
+    "Change %",
+    "Binding rule",
+    "Shadow price",
+)
+
+
+class AllocationModel(QAbstractTableModel):
+    """Current against allocated spend per line, with the rule that binds each."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._plan = Plan(())
+        self._result: Result | None = None
+
+    def set_result(self, plan: Plan, result: Result | None) -> None:
+        self.beginResetModel()
+        self._plan, self._result = plan, result
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() or self._result is None or not self._result.is_optimal:
+            return 0
+        return len(self._plan.lines)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(_ALLOCATION_COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return _ALLOCATION_COLUMNS[section]
+        return None
+
+    def _values(self, row: int) -> tuple[Line, float, float, float | None]:
+        assert self._result is not None
+        line = self._plan.lines[row]
+        allocated = self._result.allocation.get(line.name, 0.0)
+        change = allocated - line.current
+        return line, allocated, change, (change / line.current if line.current else None)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or self._result is None:
+            return None
+        line, allocated, change, pct = self._values(index.row())
+        column = index.column()
+        binding = self._result.line_binding.get(line.name)
+        shadow = self._result.line_shadow.get(line.name)
+        raw: tuple[Any, ...] = (
+            line.name,
+            line.function,
+            line.kind.value,
+            line.current,
+            allocated,
+            change,
+            pct,
+            binding or "",
+            shadow,
+        )
+        if role == SORT_ROLE:
+            value = raw[column]
+            return -1e300 if value is None else value
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column in (3, 4, 5):
+                return format_money(raw[column])
+            if column == 6:
+                return format_percent(pct)
+            if column == 8:
+                return f"{shadow:.4f}" if shadow else ""
+            return raw[column]
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (3, 4, 5, 6, 8):
+            return _RIGHT
+        if role == Qt.ItemDataRole.ForegroundRole and column in (5, 6) and change < -0.5:
+            return _NEGATIVE
+        if role == Qt.ItemDataRole.ToolTipRole and column == 8 and shadow:
+            return f"Impact gained per extra unit of money this line's binding rule gives it: {shadow:.6f}"
+        return None
+
+
+_TOTAL_COLUMNS = ("Group", "Current", "Allocated", "Change", "Change %", "Share")
+
+
+class TotalsModel(QAbstractTableModel):
+    """Totals per function, then per kind, then for the whole plan."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[str, float, float | None, bool]] = []
+        self._allocated_total = 0.0
+
+    def set_result(self, plan: Plan, result: Result | None) -> None:
+        self.beginResetModel()
+        optimal = result is not None and result.is_optimal
+        current = plan.function_current()
+        rows: list[tuple[str, float, float | None, bool]] = []
+        for function in plan.functions():
+            allocated = result.totals.get(function, 0.0) if optimal and result is not None else None
+            rows.append((function, current.get(normalise_name(function), 0.0), allocated, False))
+        for kind in (Kind.CUSTOMER, Kind.INTERNAL):
+            now = sum(line.current for line in plan.lines if line.kind is kind)
+            allocated = result.kind_totals.get(kind.value, 0.0) if optimal and result is not None else None
+            rows.append((f"All {kind.value}", now, allocated, True))
+        total_allocated = sum(result.allocation.values()) if optimal and result is not None else None
+        rows.append(("Whole plan", plan.current_total, total_allocated, True))
+        self._rows = rows
+        self._allocated_total = total_allocated or 0.0
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(_TOTAL_COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return _TOTAL_COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        name, current, allocated, summary = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.FontRole and summary:
+            return _BOLD
+        if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
+            return _RIGHT
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        change = None if allocated is None else allocated - current
+        values: Sequence[str] = (
+            name,
+            format_money(current),
+            format_money(allocated),
+            format_money(change),
+            format_percent(change / current) if change is not None and current else "",
+            format_percent(allocated / self._allocated_total)
+            if allocated is not None and self._allocated_total
+            else "",
+        )
+        return values[column]
+
+
+_ISSUE_COLUMNS = ("Sheet", "Row", "Column", "Message")
+
+
+class IssuesModel(QAbstractTableModel):
+    """The import report: every issue with its place, then notes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: list[tuple[str, str, str, str, bool]] = []
+
+    def set_report(self, issues: Sequence[Issue], notes: Sequence[str]) -> None:
+        self.beginResetModel()
+        self._rows = [
+            (i.sheet, "" if i.row is None else str(i.row), i.column or "", i.message, True) for i in issues
+        ] + [("", "", "", note, False) for note in notes]
+        self.endResetModel()
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(_ISSUE_COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return _ISSUE_COLUMNS[section]
+        return None
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return row[index.column()]
+        if role == Qt.ItemDataRole.ForegroundRole and row[4]:
+            return _NEGATIVE
+        return None
