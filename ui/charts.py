@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from PySide6.QtCharts import (
     QBarCategoryAxis,
-    QBarSeries,
     QBarSet,
     QChart,
     QChartView,
+    QHorizontalBarSeries,
     QHorizontalStackedBarSeries,
     QLineSeries,
     QValueAxis,
 )
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
 from models.domain import Kind, Plan, normalise_name
@@ -47,14 +47,15 @@ class FunctionChart(QChartView):
     def show_result(self, plan: Plan, result: Result | None) -> None:
         chart = QChart()
         chart.setTitle("Current and allocated spend per function")
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        functions = plan.functions()
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
+        chart.setMargins(QMargins(4, 4, 4, 4))
+        functions = plan.functions()[::-1]  # first function on top
         current = plan.function_current()
         values_now = [current.get(normalise_name(f), 0.0) for f in functions]
         optimal = result is not None and result.is_optimal
         values_new = [result.totals.get(f, 0.0) for f in functions] if optimal and result is not None else []
         divisor, unit = money_unit(max([*values_now, *values_new, 0.0]))
-        series = QBarSeries()
+        series = QHorizontalBarSeries()
         for label, values, colour in (("Current", values_now, CURRENT), ("Allocated", values_new, ALLOCATED)):
             if not values:
                 continue
@@ -65,14 +66,13 @@ class FunctionChart(QChartView):
         chart.addSeries(series)
         categories = QBarCategoryAxis()
         categories.append(functions)
-        categories.setLabelsAngle(-35)
-        chart.addAxis(categories, Qt.AlignmentFlag.AlignBottom)
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         series.attachAxis(categories)
         axis = QValueAxis()
         axis.setTitleText(unit)
         axis.setLabelFormat("%.1f")
         axis.setMin(0.0)
-        chart.addAxis(axis, Qt.AlignmentFlag.AlignLeft)
+        chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(axis)
         axis.applyNiceNumbers()
         self.setChart(chart)
@@ -84,7 +84,7 @@ class SplitChart(QChartView):
     def __init__(self) -> None:
         super().__init__()
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumHeight(200)
+        self.setMinimumHeight(170)
 
     def show_result(self, plan: Plan, result: Result | None) -> None:
         chart = QChart()

@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
         charts = QWidget()
         charts_layout = QVBoxLayout(charts)
         charts_layout.setContentsMargins(0, 0, 0, 0)
-        charts_layout.addWidget(self.function_chart, 3)
+        charts_layout.addWidget(self.function_chart, 5)
         charts_layout.addWidget(self.split_chart, 2)
         self.right = QSplitter(Qt.Orientation.Vertical)
         self.right.addWidget(self.policy_panel)
@@ -487,7 +487,7 @@ class MainWindow(QMainWindow):
         if self.settings.value("splitter") is None:
             self.splitter.setSizes([860, 580])
             self.left.setSizes([520, 380])
-            self.right.setSizes([400, 500])
+            self.right.setSizes([330, 570])
         self._build_recent_menu()
 
     def closeEvent(self, event: QCloseEvent) -> None:
