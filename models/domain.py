@@ -178,6 +178,8 @@ class Plan:
     lines: tuple[Line, ...]
     policy: Policy = Policy()
     name: str = "Plan"
+    #: Figures derived from the lines, computed once per plan (never copied by ``replace``).
+    _memo: dict[str, object] = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     @property
     def current_total(self) -> float:
@@ -191,17 +193,24 @@ class Plan:
 
     def functions(self) -> list[str]:
         """Function names in order of first appearance."""
-        seen: dict[str, str] = {}
-        for line in self.lines:
-            seen.setdefault(normalise_name(line.function), line.function)
-        return list(seen.values())
+        names = self._memo.get("functions")
+        if not isinstance(names, tuple):
+            seen: dict[str, str] = {}
+            for line in self.lines:
+                seen.setdefault(normalise_name(line.function), line.function)
+            names = self._memo["functions"] = tuple(seen.values())
+        return [str(name) for name in names]
 
     def function_current(self) -> dict[str, float]:
-        totals: dict[str, float] = {}
-        for line in self.lines:
-            key = normalise_name(line.function)
-            totals[key] = totals.get(key, 0.0) + line.current
-        return totals
+        """Current spend per function, by normalised function name."""
+        memo = self._memo.get("function_current")
+        totals: dict[str, float] = memo if isinstance(memo, dict) else {}
+        if not isinstance(memo, dict):
+            for line in self.lines:
+                key = normalise_name(line.function)
+                totals[key] = totals.get(key, 0.0) + line.current
+            self._memo["function_current"] = totals
+        return dict(totals)
 
     def function_rule(self, function: str) -> FunctionRule | None:
         key = normalise_name(function)

@@ -37,7 +37,6 @@ from PySide6.QtWidgets import (
 
 from models.domain import Kind, Plan
 from models.edits import format_money, format_percent
-from models.export import write_result
 from models.result import Fix, Result, Status
 from models.workbook import ImportReport, read_plan
 from planner.explain import apply_fix
@@ -88,6 +87,8 @@ def _table(model: object, *, sorting: bool = False) -> QTableView:
     view.setAlternatingRowColors(True)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.verticalHeader().setDefaultSectionSize(22)
+    view.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)  # no per-row measuring
+    view.verticalHeader().hide()
     view.horizontalHeader().setStretchLastSection(True)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
     return view
@@ -209,7 +210,9 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setRange(0, 100)
-        self.progress.hide()
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("Ready")
+        self.progress.setValue(0)
         self.solve_button = QPushButton("Solve (F5)")
         bar = self.statusBar()
         bar.addWidget(self.status_label, 1)
@@ -292,17 +295,22 @@ class MainWindow(QMainWindow):
             self.issues_model.set_report(report.issues, notes)
         self.show_plan(plan)
         self.undo_stack.setClean()
-        self._fit_columns(self.budget_view)
+        QTimer.singleShot(0, lambda: self._fit_columns(self.budget_view))
 
     def show_plan(self, plan: Plan) -> None:
         """Show ``plan`` and solve it shortly (edits in quick succession give one solve)."""
         self.plan = plan
         self.budget_model.set_plan(plan)
-        self.policy_panel.set_plan(plan)
-        self._refresh_function_filter()
+        # The panels follow in a later turn of the event loop, so that no
+        # single step keeps the window from responding.
+        QTimer.singleShot(0, self._show_policy)
         self.status_label.setText(MESSAGES["solving"])
         self._solve_timer.start()
         self.plan_shown.emit(plan)
+
+    def _show_policy(self) -> None:
+        self.policy_panel.set_plan(self.plan)
+        self._refresh_function_filter()
 
     def apply_edit(self, plan: Plan, description: str) -> None:
         """Make an edit undoable and show it."""
@@ -330,14 +338,18 @@ class MainWindow(QMainWindow):
         fresh = self.allocation_model.rowCount() == 0
         self.allocation_model.set_result(plan, result)
         if fresh:
-            self._fit_columns(self.allocation_view)
-            self._fit_columns(self.totals_view)
+            QTimer.singleShot(0, lambda: self._fit_columns(self.allocation_view))
+            QTimer.singleShot(0, lambda: self._fit_columns(self.totals_view))
         self.totals_model.set_result(plan, result)
-        self.function_chart.show_result(plan, result)
-        self.split_chart.show_result(plan, result)
         self._show_explanation(result)
         self._show_status(result)
+        QTimer.singleShot(0, lambda: self._show_charts(plan, result))
         self.solve_finished.emit(result)
+
+    def _show_charts(self, plan: Plan, result: Result) -> None:
+        if plan == self.plan:
+            self.function_chart.show_result(plan, result)
+            self.split_chart.show_result(plan, result)
 
     def _show_status(self, result: Result) -> None:
         if result.is_optimal:
@@ -392,11 +404,16 @@ class MainWindow(QMainWindow):
         return texts
 
     @staticmethod
-    def _fit_columns(view: QTableView) -> None:
-        view.resizeColumnsToContents()
-        header = view.horizontalHeader()
-        for column in range(header.count()):
-            header.resizeSection(column, min(max(header.sectionSize(column), 60), 260))
+    def _fit_columns(view: QTableView, sample: int = 30) -> None:
+        """Columns as wide as their header and first rows need (measuring every row is slow)."""
+        model, header = view.model(), view.horizontalHeader()
+        metrics = view.fontMetrics()
+        rows = min(model.rowCount(), sample)
+        for column in range(model.columnCount()):
+            texts = [str(model.headerData(column, Qt.Orientation.Horizontal) or "")]
+            texts += [str(model.index(row, column).data() or "") for row in range(rows)]
+            width = max(metrics.horizontalAdvance(text) for text in texts) + 18
+            header.resizeSection(column, min(max(width, 60), 260))
 
     # -- opening and exporting ---------------------------------------------------
 
@@ -436,7 +453,13 @@ class MainWindow(QMainWindow):
             return
         plan = self.plan
         target = Path(path)
-        self._exporter.start(lambda _progress: str(write_result(target, plan, result)))
+
+        def export(_progress: object) -> str:
+            from models.export import write_result
+
+            return str(write_result(target, plan, result))
+
+        self._exporter.start(export)
 
     def _on_export_triggered(self) -> None:
         suggested = (
@@ -543,10 +566,10 @@ class MainWindow(QMainWindow):
         self.progress.setFormat(message)
 
     def _on_work_busy_changed(self, _busy: bool) -> None:
+        # The bar stays in place (showing and hiding it would lay the whole window out again).
         busy = any(r.busy for r in (self._solver, self._importer, self._exporter))
-        self.progress.setVisible(busy)
-        if busy:
-            self.progress.setValue(0)
+        self.progress.setValue(0)
+        self.progress.setFormat("Working…" if busy else "Ready")
 
     def show_error(self, message: str, details: str = "") -> None:
         """A problem as a message with expandable details; the plan stays as it was."""

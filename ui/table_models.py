@@ -222,6 +222,8 @@ class BudgetProxy(SortProxy):
         return self._kind is None or line.kind is self._kind
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
+        if self._function is None and self._kind is None:
+            return True
         source = self.sourceModel()
         if not isinstance(source, BudgetModel) or source.is_total(source_row):
             return True

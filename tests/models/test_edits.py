@@ -114,3 +114,11 @@ def test_money_and_percent_formats() -> None:
     assert format_money(1234.5, 2) == "1,234.50"
     assert format_money(None) == ""
     assert format_percent(0.1234) == "12.3%"
+
+
+def test_derived_figures_follow_the_edited_plan() -> None:
+    assert PLAN.functions() == ["HR", "IT", "Acquisition"]
+    moved = set_line_field(PLAN, 2, "function", "Loyalty")
+    assert moved.functions() == ["HR", "IT", "Loyalty"]
+    assert moved.function_current()["loyalty"] == 80.0
+    assert "acquisition" not in moved.function_current()

@@ -294,3 +294,43 @@ def test_screenshot_is_a_real_window(tmp_path: Path) -> None:
     assert image.height() >= 800
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7) for y in range(0, image.height(), 7)}
     assert len(colours) > 50
+
+
+def test_ratio_rules_are_added_and_removed_from_the_panel(qtbot: QtBot, window: MainWindow) -> None:
+    plan = sample_plan()
+    load_and_solve(qtbot, window, plan)
+    panel = window.policy_panel
+    before = len(window.plan.policy.ratios)
+    panel.ratio_left.setCurrentText("Loyalty")
+    panel.ratio_right.setCurrentText("Acquisition")
+    panel.ratio_factor.setValue(0.4)
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
+        panel._on_add_ratio_clicked()
+    ratios = window.plan.policy.ratios
+    assert len(ratios) == before + 1
+    assert ratios[-1].describe() == "Loyalty >= 0.4 x Acquisition"
+    result = solved.args[0]
+    assert result.totals["Loyalty"] >= 0.4 * result.totals["Acquisition"] - 1e-6
+    assert window.undo_action.text() == "&Undo Add ratio Loyalty >= 0.4 x Acquisition"
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        window.undo_action.trigger()
+    assert window.plan.policy.ratios == plan.policy.ratios
+
+
+def test_a_dropped_workbook_is_opened(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(SAMPLE))])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        window.dropEvent(event)
+    assert window.path == SAMPLE
+    assert len(window.plan.lines) == 57
