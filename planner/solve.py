@@ -205,10 +205,15 @@ def solve(
     points: list[list[float]] | None = None
     gap = 0.0
     prices: list[float] = []
+    solved: tuple[LpModel, list[float], list[float], list[float], float] | None = None
     for attempt in range(MAX_REFINEMENTS + 1):
         remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 0.01)
         model = build_problem(plan, objective=objective, points=points, rows=rows)
         outcome = run(model.prob, solver, remaining)
+        if solved is not None and outcome.status is not Status.OPTIMAL:
+            # A refinement that ran out of time: keep the optimum already found,
+            # with the accuracy it was certified to.
+            break
         if outcome.status is Status.INFEASIBLE:
             return Result(
                 Status.INFEASIBLE,
@@ -227,11 +232,13 @@ def solve(
         x = _values(model)
         shadows = _shadows(model)
         if not maximise:
+            solved = (model, x, shadows, prices, gap)
             break
         prices = row_prices(plan, model, shadows)
         achieved = impacts(plan, x).total
         bound, argmax = lagrangian_bound(plan, model, shadows, prices)
         gap = max(bound - achieved, 0.0) / max(abs(achieved), ABSOLUTE_TOLERANCE * impact_scale, 1e-300)
+        solved = (model, x, shadows, prices, gap)
         if gap <= GAP_TARGET:
             break
         halves = half_returns(plan)
@@ -241,6 +248,8 @@ def solve(
             else refine(pts, (x[i], argmax[i]), halves[i], DU / 6 ** (attempt + 1))
             for i, pts in enumerate(model.line_points())
         ]
+    assert solved is not None
+    model, x, shadows, prices, gap = solved
     by_function, by_kind = _totals(plan, x)
     line_binding, line_shadow = _line_binding(plan, model, x, prices if maximise else None)
     return Result(

@@ -78,3 +78,23 @@ def test_readable_summary_and_help() -> None:
     assert "Allocated" in done.stdout and "Impact: customer" in done.stdout
     helped = run("--help")
     assert helped.returncode == 0 and "solve" in helped.stdout
+
+
+def test_time_limit_is_reported_with_exit_status_3(tmp_path: Path) -> None:
+    rows = [["Line", "Function", "Current", "Weight", "Max change"]]
+    rows += [
+        [f"Line {i}", ("HR", "IT", "Ads", "Help")[i % 4], 1000 + (i * 7919) % 5000, 0.5 + i % 7 / 10, "30%"]
+        for i in range(6000)
+    ]
+    path = write_book(
+        tmp_path / "big.xlsx",
+        {
+            "Budget": rows,
+            "Policy": [["Setting", "Value"], ["Internal share min", "55%"], ["Spend whole budget", "yes"]],
+        },
+    )
+    done = run("solve", str(path), "--json", "--time-limit", "0.000001")
+    assert done.returncode == 3, done.stderr
+    data = json.loads(done.stdout)
+    assert data["status"] == "time-limit"
+    assert data["allocation"] == {}

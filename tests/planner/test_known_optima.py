@@ -237,3 +237,22 @@ def test_invalid_plan_is_a_status_not_an_exception() -> None:
     result = solve(plan)
     assert result.status is Status.INVALID_INPUT
     assert "negative" in result.issues[0].message
+
+
+def large_plan(n: int = 6000) -> Plan:
+    lines = tuple(
+        Line(f"l{i}", ("HR", "IT", "Ads", "Help")[i % 4], (Kind.INTERNAL, Kind.CUSTOMER)[i % 4 // 2],
+             1000.0 + (i * 7919) % 5000, weight=0.5 + (i * 104729) % 1000 / 1000, max_change=0.3)
+        for i in range(n)
+    )  # fmt: skip
+    total = sum(line.current for line in lines)
+    return Plan(lines, Policy(total_budget=total * 1.1, spend_whole_budget=True, internal_share_min=0.55))
+
+
+def test_running_out_of_time_is_a_status_without_an_allocation() -> None:
+    plan = large_plan()
+    result = solve(plan, time_limit=1e-9)  # the solver gets its 10 ms minimum, too little for this plan
+    assert result.status is Status.TIME_LIMIT
+    assert result.allocation == {}
+    assert result.message
+    assert solve(plan).status is Status.OPTIMAL  # the same plan, given time
