@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import TypeVar
 
 from models.issues import Issue
+
+_T = TypeVar("_T")
 
 __all__ = [
     "DEFAULT_INTERNAL_FUNCTIONS",
@@ -190,6 +193,16 @@ class Plan:
         """The total budget: the policy's, or today's total spend."""
         budget = self.policy.total_budget
         return self.current_total if budget is None else budget
+
+    def derived(self, key: str, compute: Callable[[Plan], _T]) -> _T:
+        """A figure computed from this plan once and kept with it (a plan never changes).
+
+        ``compute`` must not depend on anything but the plan; callers must not
+        change what it returns.
+        """
+        if key not in self._memo:
+            self._memo[key] = compute(self)
+        return self._memo[key]  # type: ignore[return-value]
 
     def functions(self) -> list[str]:
         """Function names in order of first appearance."""

@@ -76,6 +76,11 @@ class LpModel:
 
 
 def half_returns(plan: Plan) -> list[float]:
+    """Each line's half-return spend (see :func:`_half_returns`), computed once per plan."""
+    return plan.derived("half_returns", _half_returns)
+
+
+def _half_returns(plan: Plan) -> list[float]:
     """Each line's half-return spend: its own, else its current spend, else the mean positive current."""
     positive = [line.current for line in plan.lines if line.current > 0]
     fallback = (
@@ -211,14 +216,17 @@ def add_line_variables(
     (see :func:`add_line_floor_rows`) and the variable keeps only the bound
     from the change limit or lock.
     """
-    variables = []
-    for i, b in enumerate(bounds):
-        lo = b.lo_without_floor if floors_elastic else b.lo
-        hi: float | None = upper[i] if math.isfinite(upper[i]) else None
-        if floors_elastic:
-            hi = None if b.hi is None else max(b.hi, lo)
-        variables.append(prob.add_column(f"x{i}", lo / scale, None if hi is None else hi / scale))
-    return variables
+    n = len(bounds)
+    if floors_elastic:
+        lo = np.fromiter((b.lo_without_floor for b in bounds), dtype=float, count=n)
+        hi = np.fromiter((math.inf if b.hi is None else b.hi for b in bounds), dtype=float, count=n)
+        hi = np.maximum(hi, lo)
+    else:
+        lo = np.fromiter((b.lo for b in bounds), dtype=float, count=n)
+        hi = np.asarray(upper, dtype=float)
+    names = [f"x{i}" for i in range(n)]
+    columns = prob.add_columns(names, lo / scale, hi / scale, np.zeros(n))
+    return [int(j) for j in columns]
 
 
 def add_coupling_constraints(model: LpModel, rows: Sequence[Row], *, elastic: Collection[str] = ()) -> None:

@@ -71,6 +71,11 @@ class Row:
 
 
 def line_bounds(plan: Plan) -> list[LineBounds]:
+    """Each line's bounds (see :func:`_line_bounds`), computed once per plan."""
+    return plan.derived("line_bounds", _line_bounds)
+
+
+def _line_bounds(plan: Plan) -> list[LineBounds]:
     """Bounds of each line from its floor, cap, lock and change limit.
 
     ``l_i <= x_i <= u_i``; a locked line has ``x_i = c_i``; a change limit
