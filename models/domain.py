@@ -336,8 +336,18 @@ def validate(plan: Plan, columns: Mapping[str, str] | None = None) -> list[Issue
 
     ``columns`` maps field names (``"current"``, ``"floor"``...) to the Excel
     column letters of the Budget sheet, when the plan came from a workbook.
+    A plan is checked once: whether it has problems does not depend on
+    ``columns``, only where they are said to be.
     """
-    columns = columns or {}
+    if not columns:
+        return list(plan.derived("issues", lambda p: tuple(_validate(p, {}))))
+    issues = _validate(plan, columns)
+    if not issues:
+        plan.derived("issues", lambda _p: ())
+    return issues
+
+
+def _validate(plan: Plan, columns: Mapping[str, str]) -> list[Issue]:
     issues = _line_issues(plan.lines, columns)
     if not plan.lines:
         issues.append(Issue("Budget", None, None, "The plan has no lines"))

@@ -112,40 +112,42 @@ class BlockSheet(Worksheet):  # type: ignore[misc]
         assert self._block_quoted is not None
         width = max(len(row) for row in self._block_rows)
         styles = [index(fmt or self._block_text) for fmt in self._block_formats[:width]]
-        # Per column: the cell's opening up to its row number, and what follows it.
-        opens = [f'<c r="{xl_col_to_name(c)}' for c in range(width)]
-        numbers = [f'"{style}><v>' for style in styles]
-        texts = [f'"{style} t="inlineStr"><is><t' for style in styles]
-        quoted = f'"{index(self._block_quoted)} t="inlineStr"><is><t'
+        letters = [xl_col_to_name(c) for c in range(width)]
+        # Per column, what follows the cell's opening: a number's and a text's.
+        numbers = [f"{style}><v>" for style in styles]
+        texts = [f'{style} t="inlineStr"><is><t' for style in styles]
+        quoted = f'{index(self._block_quoted)} t="inlineStr"><is><t'
         escaped: dict[str, str] = {}
         write = self.fh.write
         for r, row in enumerate(self._block_rows, start=self._block_first + 1):
             number = str(r)
             parts = [f'<row r="{number}">']
             append = parts.append
+            expected = 0  # a cell right after the previous one needs no reference
             for c, value in enumerate(row):
                 if value is None:
                     continue
+                start = "<c" if c == expected else f'<c r="{letters[c]}{number}"'
+                expected = c + 1
                 kind = type(value)
                 if kind is float or kind is int:
                     if not -math.inf < value < math.inf:
                         raise ValueError(f"{value!r} cannot be written to a worksheet")
-                    append(f"{opens[c]}{number}{numbers[c]}{value!r}</v></c>")
+                    append(f"{start}{numbers[c]}{value!r}</v></c>")
                 elif kind is str:
                     text = escaped.get(value)
                     if text is None:
                         text = escaped[value] = _text(value)
                     head = quoted if value.startswith(FORMULA_START) else texts[c]
-                    append(f"{opens[c]}{number}{head}{text}</is></c>")
+                    append(f"{start}{head}{text}</is></c>")
                 elif kind is bool:
-                    append(f"{opens[c]}{number}{texts[c]}>{'yes' if value else 'no'}</t></is></c>")
+                    append(f"{start}{texts[c]}>{'yes' if value else 'no'}</t></is></c>")
                 elif kind is Formula:
                     append(
-                        f"{opens[c]}{number}{numbers[c][:-3]}<f>{_escape(value.text)}</f>"
-                        f"<v>{_number(value.value)}</v></c>"
+                        f"{start}{numbers[c][:-3]}<f>{_escape(value.text)}</f><v>{_number(value.value)}</v></c>"
                     )
                 else:
-                    append(f"{opens[c]}{number}{numbers[c]}{_number(value)}</v></c>")
+                    append(f"{start}{numbers[c]}{_number(value)}</v></c>")
             parts.append("</row>")
             write("".join(parts))
 

@@ -12,12 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-__all__ = ["diminishing", "marginal_argmax", "refine"]
-
-
-def diminishing(x: float, weight: float, half: float) -> float:
-    """The continuous impact of spending ``x`` on a diminishing line."""
-    return weight * half * math.log1p(x / half)
+__all__ = ["refine"]
 
 
 def refine(points: Sequence[float], near: Sequence[float], half: float, du: float) -> list[float]:
@@ -40,11 +35,3 @@ def refine(points: Sequence[float], near: Sequence[float], half: float, du: floa
     if result[-1] != hi:
         result[-1] = hi
     return result
-
-
-def marginal_argmax(price: float, weight: float, half: float, lo: float, hi: float) -> float:
-    """The ``x`` in ``[lo, hi]`` that maximises ``w h ln(1 + x/h) - price * x``."""
-    if price <= 0:
-        return hi
-    x = half * (weight / price - 1.0)
-    return min(max(x, lo), hi)

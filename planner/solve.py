@@ -23,13 +23,17 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from models.domain import Curve, Kind, Objective, Plan, validate
+import numpy as np
+import numpy.typing as npt
+
+from models.domain import Curve, Kind, Objective, Plan, normalise_name, validate
 from models.result import Impact, Result, RuleReport, Status
 from planner import explain
-from planner.curves import diminishing, marginal_argmax, refine
+from planner.curves import refine
 from planner.model import DU, LpModel, build_problem, coupling_rows, half_returns
-from planner.rules import Row, Sense
+from planner.rules import Row, Sense, line_bounds
 from planner.solvers import SolverName, run
 
 __all__ = ["GAP_TARGET", "impacts", "solve"]
@@ -42,17 +46,46 @@ MAX_REFINEMENTS = 4
 DEFAULT_TIME_LIMIT = 120.0
 
 
+@dataclass(frozen=True, slots=True)
+class _LineArrays:
+    """The plan's per-line figures as arrays, for whole-plan arithmetic."""
+
+    weight: npt.NDArray[np.float64]
+    half: npt.NDArray[np.float64]
+    linear: npt.NDArray[np.bool_]
+    internal: npt.NDArray[np.bool_]
+    function: npt.NDArray[np.int64]  # index into plan.functions()
+    lo: npt.NDArray[np.float64]
+
+
+def _compute_arrays(plan: Plan) -> _LineArrays:
+    n = len(plan.lines)
+    codes = {normalise_name(name): k for k, name in enumerate(plan.functions())}
+    return _LineArrays(
+        weight=np.fromiter((line.weight for line in plan.lines), dtype=float, count=n),
+        half=np.asarray(half_returns(plan), dtype=float),
+        linear=np.fromiter((line.curve is Curve.LINEAR for line in plan.lines), dtype=bool, count=n),
+        internal=np.fromiter((line.kind is Kind.INTERNAL for line in plan.lines), dtype=bool, count=n),
+        function=np.fromiter(
+            (codes[normalise_name(line.function)] for line in plan.lines), dtype=np.int64, count=n
+        ),
+        lo=np.fromiter((b.lo for b in line_bounds(plan)), dtype=float, count=n),
+    )
+
+
+def _arrays(plan: Plan) -> _LineArrays:
+    return plan.derived("line_arrays", _compute_arrays)
+
+
+def _line_impacts(a: _LineArrays, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    return np.where(a.linear, a.weight * x, a.weight * a.half * np.log1p(x / a.half))
+
+
 def impacts(plan: Plan, allocation: Sequence[float]) -> Impact:
     """The true (continuous) impact of an allocation, split by kind."""
-    halves = half_returns(plan)
-    customer = internal = 0.0
-    for line, x, h in zip(plan.lines, allocation, halves, strict=True):
-        value = line.weight * x if line.curve is Curve.LINEAR else diminishing(x, line.weight, h)
-        if line.kind is Kind.INTERNAL:
-            internal += value
-        else:
-            customer += value
-    return Impact(customer=customer, internal=internal)
+    a = _arrays(plan)
+    value = _line_impacts(a, np.asarray(allocation, dtype=float))
+    return Impact(customer=float(np.sum(value[~a.internal])), internal=float(np.sum(value[a.internal])))
 
 
 def _values(model: LpModel) -> list[float]:
@@ -87,30 +120,29 @@ def row_prices(plan: Plan, model: LpModel, shadows: Sequence[float]) -> list[flo
     return prices
 
 
-def marginal_value(plan: Plan, i: int, x: float, halves: Sequence[float]) -> float:
-    line = plan.lines[i]
-    if line.curve is Curve.LINEAR:
-        return line.weight
-    return line.weight / (1.0 + x / halves[i])
+def _marginals(a: _LineArrays, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each line's marginal impact at ``x``."""
+    return np.where(a.linear, a.weight, a.weight / (1.0 + x / a.half))
 
 
 def lagrangian_bound(
     plan: Plan, model: LpModel, shadows: Sequence[float], prices: Sequence[float]
 ) -> tuple[float, list[float]]:
-    """An upper bound on the continuous optimum, and the bound's maximisers."""
-    halves = half_returns(plan)
-    total = math.fsum(y * row.rhs for row, y in zip(model.rows, shadows, strict=True))
-    argmax: list[float] = []
-    for i, line in enumerate(plan.lines):
-        lo, hi, p = model.bounds[i].lo, model.upper[i], prices[i]
-        if line.curve is Curve.LINEAR:
-            x = hi if line.weight > p else lo
-            total += (line.weight - p) * x
-        else:
-            x = marginal_argmax(p, line.weight, halves[i], lo, hi)
-            total += diminishing(x, line.weight, halves[i]) - p * x
-        argmax.append(x)
-    return total, argmax
+    """An upper bound on the continuous optimum, and the bound's maximisers.
+
+    Each line's term ``max f_i(x) - p_i x`` over ``[lo_i, hi_i]``: a linear
+    line takes an end; a diminishing line takes ``h (w / p - 1)``, clipped.
+    """
+    a = _arrays(plan)
+    p = np.asarray(prices, dtype=float)
+    lo, hi = a.lo, np.asarray(model.upper, dtype=float)
+    positive = p > 0
+    inner = a.half * (np.divide(a.weight, p, out=np.zeros_like(p), where=positive) - 1.0)
+    curved = np.where(positive, np.clip(inner, lo, hi), hi)
+    x = np.where(a.linear, np.where(a.weight > p, hi, lo), curved)
+    terms = _line_impacts(a, x) - p * x
+    total = math.fsum(y * row.rhs for row, y in zip(model.rows, shadows, strict=True)) + float(np.sum(terms))
+    return total, x.tolist()
 
 
 def _rule_reports(
@@ -147,18 +179,25 @@ def _line_binding(
     plan: Plan, model: LpModel, x: Sequence[float], prices: Sequence[float] | None
 ) -> tuple[dict[str, str], dict[str, float]]:
     """Which bound holds each line, and (max-impact) the impact per unit it is loosened."""
+    a = _arrays(plan)
+    values = np.asarray(x, dtype=float)
+    tolerance = 1e-7 * np.maximum(np.maximum(np.abs(values), model.scale), 1.0)
+    hi = np.fromiter(
+        (math.inf if b.hi is None else b.hi for b in model.bounds), dtype=float, count=len(values)
+    )
+    at_lo = values <= a.lo + tolerance
+    at_hi = values >= hi - tolerance
+    gains = np.zeros(len(values))
+    if prices is not None:
+        gains = np.asarray(prices, dtype=float) - _marginals(a, values)
     binding: dict[str, str] = {}
     shadow: dict[str, float] = {}
-    halves = half_returns(plan)
-    for i, line in enumerate(plan.lines):
-        b = model.bounds[i]
-        tolerance = 1e-7 * max(model.scale, abs(x[i]), 1.0)
-        if b.lo_source and x[i] <= b.lo + tolerance:
-            binding[line.name] = b.lo_source
-            gain = 0.0 if prices is None else prices[i] - marginal_value(plan, i, x[i], halves)
-        elif b.hi_source and b.hi is not None and x[i] >= b.hi - tolerance:
-            binding[line.name] = b.hi_source
-            gain = 0.0 if prices is None else marginal_value(plan, i, x[i], halves) - prices[i]
+    for i in np.flatnonzero(at_lo | at_hi).tolist():
+        b, line = model.bounds[i], plan.lines[i]
+        if b.lo_source and at_lo[i]:
+            binding[line.name], gain = b.lo_source, float(gains[i])
+        elif b.hi_source and b.hi is not None and at_hi[i]:
+            binding[line.name], gain = b.hi_source, -float(gains[i])
         else:
             continue
         shadow[line.name] = max(gain, 0.0) + 0.0
@@ -166,14 +205,15 @@ def _line_binding(
 
 
 def _totals(plan: Plan, x: Sequence[float]) -> tuple[dict[str, float], dict[str, float]]:
-    by_function: dict[str, float] = {}
-    by_kind = {Kind.CUSTOMER.value: 0.0, Kind.INTERNAL.value: 0.0}
-    names: dict[str, str] = {}
-    for line, value in zip(plan.lines, x, strict=True):
-        key = line.function.casefold()
-        name = names.setdefault(key, line.function)
-        by_function[name] = by_function.get(name, 0.0) + value
-        by_kind[line.kind.value] += value
+    a = _arrays(plan)
+    values = np.asarray(x, dtype=float)
+    names = plan.functions()
+    sums = np.bincount(a.function, weights=values, minlength=len(names))
+    by_function = {name: float(total) for name, total in zip(names, sums, strict=True)}
+    by_kind = {
+        Kind.CUSTOMER.value: float(np.sum(values[~a.internal])),
+        Kind.INTERNAL.value: float(np.sum(values[a.internal])),
+    }
     return by_function, by_kind
 
 
