@@ -107,10 +107,27 @@ def _solve_highs(lp: LinearProgram, time_limit: float | None, method: str | None
     return Status.ERROR, f"The solver returned {highs.modelStatusToString(status)}"
 
 
+def _singleton_duals(lp: LinearProgram, reduced_costs: list[float]) -> None:
+    """Duals of binding one-variable rows, which CBC folds into column bounds and reports as 0.
+
+    Such a row's dual is its column's reduced cost divided by the coefficient
+    (measured: a floor of 10 on one line gave pi 0 and the line's reduced
+    cost -0.5 under CBC, and -0.5 as the row's dual under HiGHS).
+    """
+    for r in range(lp.num_rows):
+        start, end = lp.row_start[r], lp.row_start[r + 1]
+        if end - start != 1 or lp.row_dual[r] != 0.0:
+            continue
+        j, coef, rhs = lp.row_index[start], lp.row_value[start], lp.row_rhs[r]
+        binding = abs(coef * lp.col_value[j] - rhs) <= 1e-9 * max(1.0, abs(rhs))
+        if binding and reduced_costs[j] != 0.0:
+            lp.row_dual[r] = reduced_costs[j] / coef
+
+
 def _solve_pulp(lp: LinearProgram, time_limit: float | None, started: float) -> tuple[Status, str]:
     import pulp
 
-    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit)
+    solver = pulp.COIN_CMD(msg=False, timeLimit=time_limit, presolve=False)
     prob, variables, constraints = lp.to_pulp()
     try:
         prob.solve(solver)
@@ -119,6 +136,7 @@ def _solve_pulp(lp: LinearProgram, time_limit: float | None, started: float) -> 
     if prob.status == pulp.LpStatusOptimal and prob.sol_status == pulp.LpSolutionOptimal:
         lp.col_value = np.asarray([v.varValue or 0.0 for v in variables], dtype=float)
         lp.row_dual = np.asarray([c.pi or 0.0 for c in constraints], dtype=float)
+        _singleton_duals(lp, [v.dj or 0.0 for v in variables])
         return Status.OPTIMAL, ""
     if prob.status == pulp.LpStatusInfeasible:
         return Status.INFEASIBLE, ""

@@ -10,6 +10,7 @@ from models.domain import Basis, Bound, Curve, FunctionRule, Kind, Line, Objecti
 from models.result import Status
 from planner.explain import apply_fix
 from planner.solve import solve
+from planner.solvers import SolverName
 
 LIN = Curve.LINEAR
 
@@ -256,3 +257,41 @@ def test_running_out_of_time_is_a_status_without_an_allocation() -> None:
     assert result.allocation == {}
     assert result.message
     assert solve(plan).status is Status.OPTIMAL  # the same plan, given time
+
+
+@pytest.mark.parametrize("solver", [SolverName.HIGHS, SolverName.CBC])
+def test_both_solvers_give_the_same_optimum_and_prices(solver: SolverName) -> None:
+    # Hand-solved: a (weight 2, capped at 60) fills first, b takes the rest;
+    # one more unit of budget goes to b (impact 1); the IT floor costs 2 - 1.
+    plan = Plan(
+        (
+            lin("a", "P", 10, 2.0, cap=60.0),
+            lin("b", "S", 10, 1.0),
+            lin("c", "IT", 10, 0.5, Kind.INTERNAL),
+        ),
+        Policy(total_budget=100, functions=(FunctionRule("IT", floor=Bound(10.0)),)),
+    )
+    result = solve(plan, solver=solver)
+    assert result.status is Status.OPTIMAL, result.message
+    assert result.allocation == pytest.approx({"a": 60, "b": 30, "c": 10})
+    assert result.impact.total == pytest.approx(60 * 2 + 30 + 5)
+    prices = {r.rule_id: r.shadow_price for r in result.rules if r.binding}
+    assert prices == pytest.approx({"budget": 1.0, "function-floor:IT": 0.5})
+    assert result.line_shadow["a"] == pytest.approx(1.0)  # its cap: 2 - 1
+    assert ("CBC" in result.solver) is (solver is SolverName.CBC)
+
+
+def test_cbc_agrees_with_highs_on_the_sample_plan() -> None:
+    from models.workbook import read_plan
+    from tests.conftest import SAMPLE
+
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    highs, cbc = solve(plan), solve(plan, solver=SolverName.CBC)
+    assert highs.status is cbc.status is Status.OPTIMAL
+    assert cbc.impact.total == pytest.approx(highs.impact.total, rel=1e-4)
+    assert cbc.optimality_gap <= 1e-3
+    prices = {r.rule_id: r.shadow_price for r in highs.rules if r.binding}
+    assert {r.rule_id: r.shadow_price for r in cbc.rules if r.binding} == pytest.approx(
+        prices, rel=1e-3, abs=1e-9
+    )
