@@ -36,12 +36,13 @@ from PySide6.QtWidgets import (
 )
 
 from models.domain import Kind, Plan
-from models.edits import format_money, format_percent
+from models.edits import LINE_FIELDS, format_money, format_percent
 from models.result import Fix, Result, Status
 from models.workbook import ImportReport, read_plan
 from planner.explain import apply_fix
 from planner.solve import solve
 from ui.charts import FunctionChart, SplitChart
+from ui.delegates import ChoiceDelegate
 from ui.policy_panel import PolicyPanel
 from ui.table_models import AllocationModel, BudgetModel, BudgetProxy, IssuesModel, SortProxy, TotalsModel
 from ui.worker import Runner
@@ -130,6 +131,13 @@ class MainWindow(QMainWindow):
         self.budget_proxy.setSourceModel(self.budget_model)
         self.budget_view = _table(self.budget_proxy, sorting=True)
         self.budget_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
+        for field, choices in (
+            ("kind", ("customer", "internal")),
+            ("curve", ("diminishing", "linear")),
+            ("locked", ("no", "yes")),
+        ):
+            column = next(n for n, f in enumerate(LINE_FIELDS) if f.name == field)
+            self.budget_view.setItemDelegateForColumn(column, ChoiceDelegate(choices, self.budget_view))
         self.function_filter = QComboBox()
         self.kind_filter = QComboBox()
         self.kind_filter.addItem("All kinds", None)

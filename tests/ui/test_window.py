@@ -334,3 +334,43 @@ def test_a_dropped_workbook_is_opened(qtbot: QtBot, window: MainWindow) -> None:
         window.dropEvent(event)
     assert window.path == SAMPLE
     assert len(window.plan.lines) == 57
+
+
+def test_an_exception_in_a_slot_becomes_a_message(qtbot: QtBot, window: MainWindow) -> None:
+    from ui.app import _install_error_hook
+
+    plan = sample_plan()
+    load_and_solve(qtbot, window, plan)
+    saved = sys.excepthook
+    try:
+        _install_error_hook(window)
+        try:
+            raise KeyError("no such line")
+        except KeyError as error:
+            sys.excepthook(type(error), error, error.__traceback__)
+    finally:
+        sys.excepthook = saved
+    box = window.findChild(QMessageBox, "error-box")
+    assert box is not None
+    assert box.text() == "KeyError: 'no such line'"
+    assert "Traceback" in box.detailedText()
+    assert window.plan == plan
+
+
+def test_kind_is_chosen_from_a_list_and_moves_the_function(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtWidgets import QComboBox, QStyleOptionViewItem
+
+    plan = sample_plan()
+    load_and_solve(qtbot, window, plan)
+    row = next(i for i, line in enumerate(plan.lines) if line.function == "Training")
+    index = window.budget_proxy.mapFromSource(window.budget_model.index(row, 2))
+    delegate = window.budget_view.itemDelegateForIndex(index)
+    editor = delegate.createEditor(window.budget_view.viewport(), QStyleOptionViewItem(), index)
+    assert isinstance(editor, QComboBox)
+    assert [editor.itemText(i) for i in range(editor.count())] == ["customer", "internal"]
+    delegate.setEditorData(editor, index)
+    assert editor.currentText() == "internal"
+    editor.setCurrentText("customer")
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        delegate.setModelData(editor, window.budget_proxy, index)
+    assert {line.kind for line in window.plan.lines if line.function == "Training"} == {Kind.CUSTOMER}
