@@ -39,7 +39,7 @@ from models.domain import (
     validate,
 )
 from models.fields import header_key
-from models.issues import Issue
+from models.issues import Issue, column_letter
 from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workbook_file
 
 __all__ = ["ImportReport", "header_key", "read_plan"]
@@ -211,14 +211,6 @@ class ImportReport:
         return self.plan is not None and not self.issues
 
 
-def get_column_letter(number: int) -> str:
-    """Excel's column letter for a 1-based column number."""
-    from xlsxwriter.utility import xl_col_to_name
-
-    letters: str = xl_col_to_name(number - 1)
-    return letters
-
-
 class _Grid:
     """One sheet's values, and what values alone cannot tell, read when first needed."""
 
@@ -284,7 +276,7 @@ class _Reader:
     # -- helpers ---------------------------------------------------------
 
     def issue(self, sheet: str, row: int | None, col: int | None, message: str) -> None:
-        letter = get_column_letter(col + 1) if col is not None else None
+        letter = column_letter(col + 1) if col is not None else None
         self.issues.append(Issue(sheet, None if row is None else row + 1, letter, message))
 
     def grid(self, book: object, name: str) -> _Grid:
@@ -336,7 +328,7 @@ class _Reader:
         result: dict[str, int] = {}
         for fld, cols in found.items():
             if len(cols) > 1:
-                letters = ", ".join(get_column_letter(c + 1) for c in cols)
+                letters = ", ".join(column_letter(c + 1) for c in cols)
                 self.issue(
                     grid.name,
                     row,
@@ -448,7 +440,7 @@ class _BudgetReader:
         for c, value in enumerate(self.grid.rows[header_row]):
             if c not in used and isinstance(value, str) and value.strip():
                 self.reader.notes.append(
-                    f"Budget column {get_column_letter(c + 1)} ({value.strip()!r}) is not used"
+                    f"Budget column {column_letter(c + 1)} ({value.strip()!r}) is not used"
                 )
         lines: list[Line] = []
         inferred: dict[str, Kind] = {}
@@ -720,7 +712,7 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         reader.notes.insert(0, f"Lines were read from sheet {budget_name!r}")
     for function, kind in inferred.items():
         reader.notes.append(f"Function {function!r} was taken as {kind} (no Kind given)")
-    letters = {fld: get_column_letter(c + 1) for fld, c in columns.items()}
+    letters = {fld: column_letter(c + 1) for fld, c in columns.items()}
     ratios = settings.pop("ratios", ())
     policy = Policy(functions=tuple(rules), ratios=ratios, **settings)  # type: ignore[arg-type]
     plan = Plan(tuple(lines), policy, name=path.stem)

@@ -64,3 +64,13 @@ def test_bools(value: object, expected: bool) -> None:
 def test_bool_refuses_other_text() -> None:
     with pytest.raises(CellError, match="'maybe' is not yes or no"):
         read_bool("maybe")
+
+
+@pytest.mark.parametrize(
+    ("number", "letters"),
+    [(1, "A"), (26, "Z"), (27, "AA"), (52, "AZ"), (53, "BA"), (702, "ZZ"), (703, "AAA"), (16384, "XFD")],
+)
+def test_column_letters_as_excel_shows_them(number: int, letters: str) -> None:
+    from models.issues import column_letter
+
+    assert column_letter(number) == letters
