@@ -33,6 +33,21 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 TOTAL_ROLE = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_D = Qt.ItemDataRole
+#: The roles the models answer; views ask for many more, and those get None at once.
+_ROLES = frozenset(
+    {
+        _D.DisplayRole,
+        _D.EditRole,
+        _D.TextAlignmentRole,
+        _D.ToolTipRole,
+        _D.FontRole,
+        _D.BackgroundRole,
+        _D.ForegroundRole,
+        SORT_ROLE,
+        TOTAL_ROLE,
+    }
+)
 _BOLD = QFont()
 _BOLD.setBold(True)
 _TOTAL_BACKGROUND = QBrush(QColor("#E8EEF5"))
@@ -122,7 +137,7 @@ class BudgetModel(QAbstractTableModel):
         return base if self.is_total(index.row()) else base | Qt.ItemFlag.ItemIsEditable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():
             return None
         row, field = index.row(), LINE_FIELDS[index.column()]
         if self.is_total(row):
@@ -289,7 +304,7 @@ class AllocationModel(QAbstractTableModel):
         return line, allocated, change, (change / line.current if line.current else None)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or self._result is None:
+        if role not in _ROLES or not index.isValid() or self._result is None:
             return None
         line, allocated, change, pct = self._values(index.row())
         column = index.column()
@@ -369,7 +384,7 @@ class TotalsModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():
             return None
         name, current, allocated, summary = self._rows[index.row()]
         column = index.column()
@@ -424,7 +439,7 @@ class IssuesModel(QAbstractTableModel):
         return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+        if role not in _ROLES or not index.isValid():
             return None
         row = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
