@@ -64,6 +64,8 @@ MESSAGES: Final = {
     "drop_only_xlsx": "Only .xlsx workbooks can be opened",
 }
 SOLVE_DELAY_MS: Final = 250
+#: Follow-up steps wait this long, so input and timers are served between them.
+FOLLOW_UP_MS: Final = 5
 MAX_RECENT: Final = 8
 
 
@@ -303,7 +305,7 @@ class MainWindow(QMainWindow):
             self.issues_model.set_report(report.issues, notes)
         self.show_plan(plan)
         self.undo_stack.setClean()
-        QTimer.singleShot(0, lambda: self._fit_columns(self.budget_view))
+        QTimer.singleShot(FOLLOW_UP_MS, lambda: self._fit_columns(self.budget_view))
 
     def show_plan(self, plan: Plan) -> None:
         """Show ``plan`` and solve it shortly (edits in quick succession give one solve)."""
@@ -311,7 +313,7 @@ class MainWindow(QMainWindow):
         self.budget_model.set_plan(plan)
         # The panels follow in a later turn of the event loop, so that no
         # single step keeps the window from responding.
-        QTimer.singleShot(0, self._show_policy)
+        QTimer.singleShot(FOLLOW_UP_MS, self._show_policy)
         self.status_label.setText(MESSAGES["solving"])
         self._solve_timer.start()
         self.plan_shown.emit(plan)
@@ -346,12 +348,12 @@ class MainWindow(QMainWindow):
         fresh = self.allocation_model.rowCount() == 0
         self.allocation_model.set_result(plan, result)
         if fresh:
-            QTimer.singleShot(0, lambda: self._fit_columns(self.allocation_view))
-            QTimer.singleShot(0, lambda: self._fit_columns(self.totals_view))
+            QTimer.singleShot(FOLLOW_UP_MS, lambda: self._fit_columns(self.allocation_view))
+            QTimer.singleShot(FOLLOW_UP_MS, lambda: self._fit_columns(self.totals_view))
         self.totals_model.set_result(plan, result)
         self._show_explanation(result)
         self._show_status(result)
-        QTimer.singleShot(0, lambda: self._show_charts(plan, result))
+        QTimer.singleShot(FOLLOW_UP_MS, lambda: self._show_charts(plan, result))
         self.solve_finished.emit(result)
 
     def _show_charts(self, plan: Plan, result: Result) -> None:
