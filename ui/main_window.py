@@ -44,7 +44,7 @@ from planner.solve import solve
 from ui.charts import FunctionChart, SplitChart
 from ui.delegates import ChoiceDelegate
 from ui.policy_panel import PolicyPanel
-from ui.table_models import AllocationModel, BudgetModel, BudgetProxy, IssuesModel, SortProxy, TotalsModel
+from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
 from ui.worker import Runner
 
 __all__ = ["MESSAGES", "MainWindow"]
@@ -129,9 +129,7 @@ class MainWindow(QMainWindow):
 
     def _build_widgets(self) -> None:
         self.budget_model = BudgetModel()
-        self.budget_proxy = BudgetProxy()
-        self.budget_proxy.setSourceModel(self.budget_model)
-        self.budget_view = _table(self.budget_proxy, sorting=True)
+        self.budget_view = _table(self.budget_model, sorting=True)
         self.budget_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         for field, choices in (
             ("kind", ("customer", "internal")),
@@ -173,9 +171,7 @@ class MainWindow(QMainWindow):
         self.explanation.hide()
 
         self.allocation_model = AllocationModel()
-        self.allocation_proxy = SortProxy()
-        self.allocation_proxy.setSourceModel(self.allocation_model)
-        self.allocation_view = _table(self.allocation_proxy, sorting=True)
+        self.allocation_view = _table(self.allocation_model, sorting=True)
         self.allocation_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
         self.totals_model = TotalsModel()
         self.totals_view = _table(self.totals_model)
@@ -556,7 +552,7 @@ class MainWindow(QMainWindow):
     def _on_filter_changed(self) -> None:
         function = self.function_filter.currentData()
         kind = self.kind_filter.currentData()
-        self.budget_proxy.set_filter(function, kind)
+        self.budget_model.set_filter(function, kind)
 
     def _refresh_function_filter(self) -> None:
         chosen = self.function_filter.currentData()

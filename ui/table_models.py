@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -27,7 +26,7 @@ from models.edits import (
 from models.issues import Issue
 from models.result import Result
 
-__all__ = ["AllocationModel", "BudgetModel", "BudgetProxy", "IssuesModel", "SortProxy", "TotalsModel"]
+__all__ = ["AllocationModel", "BudgetModel", "IssuesModel", "OrderedModel", "TotalsModel"]
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 TOTAL_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -80,8 +79,71 @@ def _line_sort_key(line: Line, field: str) -> Any:
     return value
 
 
-class BudgetModel(QAbstractTableModel):
-    """Every line of the plan, editable, and a totals row for the lines shown."""
+class OrderedModel(QAbstractTableModel):
+    """A table of items shown filtered and sorted by the model itself.
+
+    Sorting is one ``list.sort`` with a key per item, so tens of thousands of
+    lines sort in milliseconds (a sort proxy calls back into Python for every
+    comparison). Subclasses give the item count, the sort key and the filter.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._order: list[int] = []
+        self._sort_column = -1
+        self._descending = False
+
+    # -- for subclasses ------------------------------------------------------------
+    def _item_count(self) -> int:
+        raise NotImplementedError
+
+    def _sort_key(self, item: int, column: int) -> Any:
+        raise NotImplementedError
+
+    def _accepts(self, item: int) -> bool:
+        return True
+
+    # -- ordering ----------------------------------------------------------------------
+    def item_at(self, row: int) -> int:
+        """The item (line index) shown on ``row``."""
+        return self._order[row]
+
+    def row_of(self, item: int) -> int:
+        """The row showing ``item``, or -1 when it is filtered out."""
+        try:
+            return self._order.index(item)
+        except ValueError:
+            return -1
+
+    def _reorder(self) -> None:
+        order = [i for i in range(self._item_count()) if self._accepts(i)]
+        if self._sort_column >= 0:
+            column = self._sort_column
+            order.sort(key=lambda i: self._sort_key(i, column), reverse=self._descending)
+        self._order = order
+
+    def _relayout(self) -> None:
+        """Reorder, keeping selections and the current cell on the same items."""
+        self.layoutAboutToBeChanged.emit()
+        old = self.persistentIndexList()
+        items = [self._order[i.row()] if 0 <= i.row() < len(self._order) else None for i in old]
+        self._reorder()
+        positions = {item: row for row, item in enumerate(self._order)}
+        new = []
+        for index, item in zip(old, items, strict=True):
+            row = positions.get(item) if item is not None else index.row()
+            new.append(self.index(row, index.column()) if row is not None else QModelIndex())
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        self._sort_column = column
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        self._relayout()
+
+
+class BudgetModel(OrderedModel):
+    """Every line of the plan, editable, filterable and sortable, and a totals row for the lines shown."""
 
     #: A valid edit: the new plan and a description for the undo menu.
     edit_made = Signal(object, str)
@@ -91,32 +153,52 @@ class BudgetModel(QAbstractTableModel):
     def __init__(self, plan: Plan | None = None) -> None:
         super().__init__()
         self._plan = plan or Plan(())
-        self._shown: Callable[[Line], bool] = lambda _line: True
+        self._function: str | None = None
+        self._kind: Kind | None = None
+        self._reorder()
 
     @property
     def plan(self) -> Plan:
         return self._plan
 
+    def _item_count(self) -> int:
+        return len(self._plan.lines)
+
+    def _sort_key(self, item: int, column: int) -> Any:
+        return _line_sort_key(self._plan.lines[item], LINE_FIELDS[column].name)
+
+    def _accepts(self, item: int) -> bool:
+        return self.accepts_line(self._plan.lines[item])
+
+    def accepts_line(self, line: Line) -> bool:
+        if self._function is not None and normalise_name(line.function) != self._function:
+            return False
+        return self._kind is None or line.kind is self._kind
+
     def set_plan(self, plan: Plan) -> None:
-        if len(plan.lines) == len(self._plan.lines):
+        if len(plan.lines) == len(self._plan.lines) and self._order:
             self._plan = plan
+            self._relayout()
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, self.columnCount() - 1))
         else:
             self.beginResetModel()
             self._plan = plan
+            self._reorder()
             self.endResetModel()
 
-    def set_shown(self, shown: Callable[[Line], bool]) -> None:
-        """Which lines the totals row adds up (the filter's)."""
-        self._shown = shown
-        row = len(self._plan.lines)
-        self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+    def set_filter(self, function: str | None, kind: Kind | None) -> None:
+        """Show only the lines of one function and/or kind; the totals row adds up those."""
+        self.beginResetModel()
+        self._function = normalise_name(function) if function else None
+        self._kind = kind
+        self._reorder()
+        self.endResetModel()
 
     def is_total(self, row: int) -> bool:
-        return row == len(self._plan.lines)
+        return row == len(self._order)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() or not self._plan.lines else len(self._plan.lines) + 1
+        return 0 if parent.isValid() or not self._plan.lines else len(self._order) + 1
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(LINE_FIELDS)
@@ -124,10 +206,8 @@ class BudgetModel(QAbstractTableModel):
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole:
-            if orientation == Qt.Orientation.Horizontal:
-                return LINE_FIELDS[section].label
-            return None if self.is_total(section) else str(section + 1)
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return LINE_FIELDS[section].label
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -142,7 +222,7 @@ class BudgetModel(QAbstractTableModel):
         row, field = index.row(), LINE_FIELDS[index.column()]
         if self.is_total(row):
             return self._total_data(field.name, role)
-        line = self._plan.lines[row]
+        line = self._plan.lines[self._order[row]]
         if role == Qt.ItemDataRole.DisplayRole:
             return _line_text(line, field.name)
         if role == Qt.ItemDataRole.EditRole:
@@ -171,7 +251,8 @@ class BudgetModel(QAbstractTableModel):
             return _RIGHT
         if role != Qt.ItemDataRole.DisplayRole:
             return None
-        shown = [line for line in self._plan.lines if self._shown(line)]
+        lines = self._plan.lines
+        shown = [lines[i] for i in self._order]
         if field == "name":
             return f"Total ({len(shown)} lines)"
         if field in ("current", "floor"):
@@ -185,74 +266,19 @@ class BudgetModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or self.is_total(index.row()):
             return False
         field = LINE_FIELDS[index.column()]
-        line = self._plan.lines[index.row()]
+        item = self._order[index.row()]
+        line = self._plan.lines[item]
         try:
             typed = parse_line_field(field.name, str(value))
-            new = set_line_field(self._plan, index.row(), field.name, typed)
+            new = set_line_field(self._plan, item, field.name, typed)
         except EditError as error:
             self.edit_refused.emit(f"{line.name}: {error}")
             return False
         if new is self._plan:
             return False
-        shown = _line_text(new.lines[index.row()], field.name)
+        shown = _line_text(new.lines[item], field.name)
         self.edit_made.emit(new, f"Set {field.label.lower()} of {line.name} to {shown or 'blank'}")
         return True
-
-
-class SortProxy(QSortFilterProxyModel):
-    """Sorting by each cell's value (numbers as numbers), not its formatted text."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.setSortRole(SORT_ROLE)
-
-    def lessThan(self, left: Index, right: Index) -> bool:
-        a, b = left.data(SORT_ROLE), right.data(SORT_ROLE)
-        try:
-            return bool(a < b)
-        except TypeError:
-            return str(a) < str(b)
-
-
-class BudgetProxy(SortProxy):
-    """Sorting and the function and kind filters; the totals row stays last."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._function: str | None = None
-        self._kind: Kind | None = None
-
-    def set_filter(self, function: str | None, kind: Kind | None) -> None:
-        self.beginFilterChange()
-        self._function = normalise_name(function) if function else None
-        self._kind = kind
-        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
-        source = self.sourceModel()
-        if isinstance(source, BudgetModel):
-            source.set_shown(self.accepts_line)
-
-    def accepts_line(self, line: Line) -> bool:
-        if self._function is not None and normalise_name(line.function) != self._function:
-            return False
-        return self._kind is None or line.kind is self._kind
-
-    def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if self._function is None and self._kind is None:
-            return True
-        source = self.sourceModel()
-        if not isinstance(source, BudgetModel) or source.is_total(source_row):
-            return True
-        return self.accepts_line(source.plan.lines[source_row])
-
-    def lessThan(self, left: Index, right: Index) -> bool:
-        source = self.sourceModel()
-        if isinstance(source, BudgetModel):
-            ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
-            if source.is_total(left.row()):
-                return not ascending
-            if source.is_total(right.row()):
-                return ascending
-        return super().lessThan(left, right)
 
 
 _ALLOCATION_COLUMNS = (
@@ -268,8 +294,8 @@ _ALLOCATION_COLUMNS = (
 )
 
 
-class AllocationModel(QAbstractTableModel):
-    """Current against allocated spend per line, with the rule that binds each."""
+class AllocationModel(OrderedModel):
+    """Current against allocated spend per line, with the rule that binds each; sortable."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -279,12 +305,22 @@ class AllocationModel(QAbstractTableModel):
     def set_result(self, plan: Plan, result: Result | None) -> None:
         self.beginResetModel()
         self._plan, self._result = plan, result
+        self._reorder()
         self.endResetModel()
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid() or self._result is None or not self._result.is_optimal:
+    def _item_count(self) -> int:
+        if self._result is None or not self._result.is_optimal:
             return 0
         return len(self._plan.lines)
+
+    def _sort_key(self, item: int, column: int) -> Any:
+        value = self._raw(item)[column]
+        if value is None:
+            return -1e300
+        return value.casefold() if isinstance(value, str) else value
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._order)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(_ALLOCATION_COLUMNS)
@@ -296,34 +332,32 @@ class AllocationModel(QAbstractTableModel):
             return _ALLOCATION_COLUMNS[section]
         return None
 
-    def _values(self, row: int) -> tuple[Line, float, float, float | None]:
+    def _raw(self, item: int) -> tuple[Any, ...]:
+        """Line, Function, Kind, Current, Allocated, Change, Change %, Binding rule, Shadow price."""
         assert self._result is not None
-        line = self._plan.lines[row]
+        line = self._plan.lines[item]
         allocated = self._result.allocation.get(line.name, 0.0)
         change = allocated - line.current
-        return line, allocated, change, (change / line.current if line.current else None)
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role not in _ROLES or not index.isValid() or self._result is None:
-            return None
-        line, allocated, change, pct = self._values(index.row())
-        column = index.column()
-        binding = self._result.line_binding.get(line.name)
-        shadow = self._result.line_shadow.get(line.name)
-        raw: tuple[Any, ...] = (
+        return (
             line.name,
             line.function,
             line.kind.value,
             line.current,
             allocated,
             change,
-            pct,
-            binding or "",
-            shadow,
+            change / line.current if line.current else None,
+            self._result.line_binding.get(line.name) or "",
+            self._result.line_shadow.get(line.name),
         )
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role not in _ROLES or not index.isValid() or self._result is None:
+            return None
+        raw = self._raw(self._order[index.row()])
+        column = index.column()
+        change, pct, shadow = raw[5], raw[6], raw[8]
         if role == SORT_ROLE:
-            value = raw[column]
-            return -1e300 if value is None else value
+            return self._sort_key(self._order[index.row()], column)
         if role == Qt.ItemDataRole.DisplayRole:
             if column in (3, 4, 5):
                 return format_money(raw[column])

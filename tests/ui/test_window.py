@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtCore import QSettings, Qt, QThreadPool
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -83,10 +83,10 @@ def test_editing_a_floor_changes_the_allocation_and_undo_restores_it(
     plan = sample_plan()
     before = load_and_solve(qtbot, window, plan)
     row = next(i for i, line in enumerate(plan.lines) if line.name == "Cloud hosting")
-    index = window.budget_proxy.mapFromSource(window.budget_model.index(row, 4))  # Floor
+    index = window.budget_model.index(window.budget_model.row_of(row), 4)  # Floor
     wanted = before.allocation["Cloud hosting"] + 200_000
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
-        assert window.budget_proxy.setData(index, f"{wanted:,.0f}")
+        assert window.budget_model.setData(index, f"{wanted:,.0f}")
     after = solved.args[0]
     assert window.plan.lines[row].floor == pytest.approx(round(wanted))
     assert after.allocation["Cloud hosting"] >= round(wanted) - 1e-6
@@ -104,9 +104,9 @@ def test_editing_a_floor_changes_the_allocation_and_undo_restores_it(
 def test_an_invalid_cell_edit_is_refused_with_the_reason(qtbot: QtBot, window: MainWindow) -> None:
     plan = sample_plan()
     load_and_solve(qtbot, window, plan)
-    index = window.budget_proxy.mapFromSource(window.budget_model.index(0, 3))  # Current
+    index = window.budget_model.index(0, 3)  # Current
     with qtbot.waitSignal(window.budget_model.edit_refused) as refused:
-        assert not window.budget_proxy.setData(index, "TBD")
+        assert not window.budget_model.setData(index, "TBD")
     assert "'TBD' cannot be read as an amount of money" in refused.args[0]
     assert window.plan == plan
     assert window.undo_stack.count() == 0
@@ -236,14 +236,24 @@ def test_filter_and_totals_row(qtbot: QtBot, window: MainWindow) -> None:
     load_and_solve(qtbot, window, plan)
     window.function_filter.setCurrentIndex(window.function_filter.findData("IT"))
     window._on_filter_changed()
+    model = window.budget_model
     it_lines = [line for line in plan.lines if line.function == "IT"]
-    assert window.budget_proxy.rowCount() == len(it_lines) + 1
-    last = window.budget_proxy.index(window.budget_proxy.rowCount() - 1, 3)
+    assert model.rowCount() == len(it_lines) + 1
+    last = model.index(model.rowCount() - 1, 3)
     assert last.data() == f"{sum(line.current for line in it_lines):,.0f}"
-    window.budget_view.sortByColumn(3, window.budget_proxy.sortOrder().DescendingOrder)
-    first = window.budget_proxy.index(0, 3).data()
-    assert first == f"{max(line.current for line in it_lines):,.0f}"
-    assert window.budget_proxy.index(window.budget_proxy.rowCount() - 1, 0).data().startswith("Total")
+    window.budget_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
+    shown = [model.index(r, 3).data() for r in range(model.rowCount() - 1)]
+    expected = sorted(it_lines, key=lambda line: -line.current)
+    assert shown == [f"{line.current:,.0f}" for line in expected]
+    assert model.index(model.rowCount() - 1, 0).data().startswith("Total")
+    # An edit while sorted keeps the order and the edited line selected.
+    top = model.index(0, 0)
+    window.budget_view.setCurrentIndex(top)
+    name = top.data()
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        assert model.setData(model.index(0, 3), "1")  # the largest becomes the smallest
+    assert model.index(model.rowCount() - 2, 0).data() == name
+    assert window.budget_view.currentIndex().data() == name
 
 
 def test_settings_are_remembered(qtbot: QtBot, tmp_path: Path) -> None:
@@ -363,7 +373,7 @@ def test_kind_is_chosen_from_a_list_and_moves_the_function(qtbot: QtBot, window:
     plan = sample_plan()
     load_and_solve(qtbot, window, plan)
     row = next(i for i, line in enumerate(plan.lines) if line.function == "Training")
-    index = window.budget_proxy.mapFromSource(window.budget_model.index(row, 2))
+    index = window.budget_model.index(window.budget_model.row_of(row), 2)
     delegate = window.budget_view.itemDelegateForIndex(index)
     editor = delegate.createEditor(window.budget_view.viewport(), QStyleOptionViewItem(), index)
     assert isinstance(editor, QComboBox)
@@ -372,5 +382,5 @@ def test_kind_is_chosen_from_a_list_and_moves_the_function(qtbot: QtBot, window:
     assert editor.currentText() == "internal"
     editor.setCurrentText("customer")
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
-        delegate.setModelData(editor, window.budget_proxy, index)
+        delegate.setModelData(editor, window.budget_model, index)
     assert {line.kind for line in window.plan.lines if line.function == "Training"} == {Kind.CUSTOMER}
