@@ -17,7 +17,7 @@ import datetime as dt
 import math
 import os
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,12 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from models.compare import Compared, Comparison, Row
 from models.domain import Basis, Bound, Line, Plan, normalise_name
 from models.result import Result
 from models.xlsx_block import FORMULA_START, BlockSheet
 
-__all__ = ["ExportError", "write_result"]
+__all__ = ["ExportError", "write_comparison", "write_result"]
 
 MONEY = "#,##0.00;[Red]-#,##0.00"
 PERCENT = "0.0%"
@@ -281,13 +282,11 @@ def _write_policy(out: _Book, plan: Plan) -> None:
         out.put(sheet, r, 1, value, fmt)
 
 
-def write_result(path: str | Path, plan: Plan, result: Result | None) -> Path:
-    """Write the plan (and its result, if any) to ``path``; raise :class:`ExportError` on failure."""
+def _write_atomically(path: str | Path, fill: Callable[[_Book], None]) -> Path:
+    """Build a workbook with ``fill`` in a temporary file beside ``path``, then move it into place."""
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise ExportError(f"{target.name}: the export must be an .xlsx file")
-    if result is not None and not all(math.isfinite(v) for v in result.allocation.values()):
-        raise ExportError(f"{target.name}: the allocation holds a value that is not a finite number")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(f"{target}: the folder {folder} does not exist")
@@ -308,15 +307,7 @@ def write_result(path: str | Path, plan: Plan, result: Result | None) -> Path:
                 "strings_to_urls": False,
             },
         )
-        out = _Book(book)
-        _write_summary(out, plan, result)
-        if result is not None and result.is_optimal:
-            _write_allocation(out, plan, result)
-        _write_functions(out, plan, result)
-        if result is not None and result.rules:
-            _write_rules(out, result)
-        _write_budget(out, plan)
-        _write_policy(out, plan)
+        fill(_Book(book))
         book.close()
         os.replace(temp, target)
     except OSError as error:
@@ -328,3 +319,132 @@ def write_result(path: str | Path, plan: Plan, result: Result | None) -> Path:
             temp.unlink()
         raise
     return target
+
+
+def write_result(path: str | Path, plan: Plan, result: Result | None) -> Path:
+    """Write the plan (and its result, if any) to ``path``; raise :class:`ExportError` on failure."""
+    if result is not None and not all(math.isfinite(v) for v in result.allocation.values()):
+        raise ExportError(f"{Path(path).name}: the allocation holds a value that is not a finite number")
+
+    def fill(out: _Book) -> None:
+        _write_summary(out, plan, result)
+        if result is not None and result.is_optimal:
+            _write_allocation(out, plan, result)
+        _write_functions(out, plan, result)
+        if result is not None and result.rules:
+            _write_rules(out, result)
+        _write_budget(out, plan)
+        _write_policy(out, plan)
+
+    return _write_atomically(path, fill)
+
+
+_SHEET_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\\\", "_"))
+
+
+def _sheet_names(names: Sequence[str], reserved: Sequence[str]) -> list[str]:
+    """Excel-safe, unique sheet names (at most 31 characters, no []:*?/\\)."""
+    used = {r.casefold() for r in reserved}
+    result = []
+    for name in names:
+        base = (name.translate(_SHEET_FORBIDDEN).strip("' ") or "Scenario")[:31]
+        candidate, n = base, 2
+        while candidate.casefold() in used:
+            suffix = f" ({n})"
+            candidate, n = base[: 31 - len(suffix)] + suffix, n + 1
+        used.add(candidate.casefold())
+        result.append(candidate)
+    return result
+
+
+def write_comparison(path: str | Path, scenarios: Sequence[Compared], comparison: Comparison) -> Path:
+    """Scenarios side by side with deltas and a chart, then one sheet per scenario."""
+
+    def fill(out: _Book) -> None:
+        sheets = _sheet_names(comparison.names, ["Side by side"])
+        _write_side_by_side(out, comparison)
+        for sheet_name, item in zip(sheets, scenarios, strict=True):
+            _write_scenario_sheet(out, sheet_name, item)
+
+    return _write_atomically(path, fill)
+
+
+def _write_side_by_side(out: _Book, comparison: Comparison) -> None:
+    names = comparison.names
+    n = len(names)
+    headers = ["", "Function", *names, *(f"Change: {name}" for name in names[1:])]
+    sheet = out.sheet("Side by side", headers, [34, 18, *([16] * n), *([18] * (n - 1))])
+
+    def row_cells(row: Row, fmt: Format) -> list[tuple[object, Format | None]]:
+        return [
+            (row.label, None),
+            (row.group or None, None),
+            *((v, fmt) for v in row.values),
+            *((d, fmt) for d in row.deltas[1:]),
+        ]
+
+    r = 1
+    sheet.write_string(r, 0, "Key figures", out.bold)
+    r += 1
+    out.put(sheet, r, 0, "Status")
+    for k, status in enumerate(comparison.statuses):
+        out.put(sheet, r, 2 + k, status)
+    r += 1
+    for row in (*comparison.figures, comparison.shares):
+        fmt = out.percent if row is comparison.shares else out.money
+        for c, (value, cell_format) in enumerate(row_cells(row, fmt)):
+            out.put(sheet, r, c, value, cell_format)
+        r += 1
+    out.put(sheet, r, 0, "Binding rules")
+    for k, rules in enumerate(comparison.binding):
+        out.put(sheet, r, 2 + k, float(len(rules)))
+    r += 2
+    sheet.write_string(r, 0, "Per function", out.bold)
+    r += 1
+    first_function = r
+    for row in comparison.functions:
+        for c, (value, cell_format) in enumerate(row_cells(row, out.money)):
+            out.put(sheet, r, c, value, cell_format)
+        r += 1
+    last_function = r - 1
+    r += 1
+    sheet.write_string(r, 0, "Per line", out.bold)
+    r += 1
+    for row in comparison.lines:
+        for c, (value, cell_format) in enumerate(row_cells(row, out.money)):
+            out.put(sheet, r, c, value, cell_format)
+        r += 1
+    if comparison.functions:
+        chart = out.book.add_chart({"type": "column"})
+        for k, name in enumerate(names):
+            chart.add_series(
+                {
+                    "name": name,
+                    "categories": ["Side by side", first_function, 0, last_function, 0],
+                    "values": ["Side by side", first_function, 2 + k, last_function, 2 + k],
+                }
+            )
+        chart.set_title({"name": "Allocation per function"})
+        chart.set_y_axis({"num_format": "#,##0"})
+        chart.set_size({"width": 760, "height": 380})
+        sheet.insert_chart(1, 3 + 2 * n, chart)
+
+
+def _write_scenario_sheet(out: _Book, sheet_name: str, item: Compared) -> None:
+    headers = ("Line", "Function", "Kind", "Current", "Allocated", "Change")
+    sheet = out.sheet(sheet_name, headers, (30, 20, 10, 15, 15, 15))
+    result = item.result
+    for r, line in enumerate(item.plan.lines, start=1):
+        out.put(sheet, r, 0, line.name)
+        out.put(sheet, r, 1, line.function)
+        out.put(sheet, r, 2, line.kind.value)
+        out.put(sheet, r, 3, line.current, out.money)
+        if result.is_optimal:
+            allocated = result.allocation.get(line.name, 0.0)
+            out.put(sheet, r, 4, allocated, out.money)
+            out.put(sheet, r, 5, allocated - line.current, out.money)
+    if not result.is_optimal:
+        note = len(item.plan.lines) + 2
+        out.put(sheet, note, 0, f"Status: {result.status.value}")
+        if result.explanation is not None:
+            out.put(sheet, note + 1, 0, result.explanation.text)

@@ -1,4 +1,8 @@
-"""The command line: ``fulcrum solve PLAN.xlsx [--out RESULT.xlsx] [--json]``.
+"""The command line.
+
+    fulcrum solve PLAN.xlsx [--out RESULT.xlsx] [--json] [--objective ...]
+    fulcrum compare A.xlsx B.xlsx [...] [--out COMPARE.xlsx] [--json]
+    fulcrum project FILE.fulcrum [--list] [--export NAME --out X.xlsx]
 
 Exit status: 0 for an optimal plan, 1 for an infeasible one, 2 for bad
 input, 3 when the solver fails or runs out of time or the output cannot be
@@ -12,11 +16,14 @@ import json
 import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
+from models.compare import Compared, Comparison, compare
 from models.domain import Objective, Plan, normalise_name
-from models.export import ExportError, write_result
+from models.export import ExportError, write_comparison, write_result
 from models.issues import Issue
+from models.project import ProjectError, open_project
 from models.result import Result, Status
 from models.workbook import ImportReport, read_plan
 from planner.solve import solve
@@ -180,6 +187,128 @@ def _solve_command(args: argparse.Namespace) -> int:
     return code
 
 
+def _load(path: str) -> tuple[Plan | None, ImportReport]:
+    report = read_plan(path)
+    return (report.plan if report.ok else None), report
+
+
+def _compare_command(args: argparse.Namespace) -> int:
+    items: list[Compared] = []
+    names: set[str] = set()
+    for path in args.plans:
+        plan, report = _load(path)
+        if plan is None:
+            if args.json:
+                failed = Result(
+                    Status.INVALID_INPUT, issues=report.issues, message="The workbook has problems to fix"
+                )
+                print(json.dumps({"file": path, **result_json(failed, report)}))
+            else:
+                _print_issues(report.issues, path, sys.stderr)
+            return EXIT_CODES[Status.INVALID_INPUT]
+        name, n = Path(path).stem, 2
+        while name in names:
+            name, n = f"{Path(path).stem} ({n})", n + 1
+        names.add(name)
+        items.append(Compared(name, plan, solve(plan, solver=SolverName(args.solver))))
+    comparison = compare(items)
+    code = 0
+    if args.out:
+        try:
+            write_comparison(args.out, items, comparison)
+        except ExportError as error:
+            print(f"Export failed: {error}", file=sys.stderr)
+            code = 3
+    if args.json:
+        print(json.dumps({"scenarios": [_scenario_json(item) for item in items]}))
+    else:
+        _print_comparison(comparison, sys.stdout)
+        if args.out and code == 0:
+            print(f"Written to {args.out}")
+    return code
+
+
+def _scenario_json(item: Compared) -> dict[str, Any]:
+    data = result_json(item.result)
+    return {
+        "name": item.name,
+        "status": data["status"],
+        "impact": data["impact"],
+        "totals": data["totals"],
+        "allocation": data["allocation"],
+    }
+
+
+def _print_comparison(comparison: Comparison, out: TextIO) -> None:
+    width = max(14, *(len(n) for n in comparison.names))
+    out.write(f"{'':<28}" + "".join(f"{n:>{width + 2}}" for n in comparison.names) + "\n")
+    out.write(f"{'Status':<28}" + "".join(f"{s:>{width + 2}}" for s in comparison.statuses) + "\n")
+
+    def money_or_dash(value: float | None) -> str:
+        return "-" if value is None else f"{value:,.0f}"
+
+    for row in (*comparison.figures, *comparison.functions):
+        out.write(
+            f"{row.label[:28]:<28}" + "".join(f"{money_or_dash(v):>{width + 2}}" for v in row.values) + "\n"
+        )
+    shares = ["-" if v is None else f"{v * 100:.1f}%" for v in comparison.shares.values]
+    out.write(f"{'Internal share':<28}" + "".join(f"{s:>{width + 2}}" for s in shares) + "\n")
+
+
+def _project_command(args: argparse.Namespace) -> int:
+    try:
+        project = open_project(args.project)
+    except ProjectError as error:
+        print(f"Cannot open the project: {error}", file=sys.stderr)
+        return 2
+    if args.export:
+        scenario = project.scenario(args.export)
+        if scenario is None:
+            known = ", ".join(repr(s.name) for s in project.scenarios) or "none"
+            print(f"No scenario named {args.export!r}; the scenarios are: {known}", file=sys.stderr)
+            return 2
+        if not args.out:
+            print("--export needs --out FILE.xlsx", file=sys.stderr)
+            return 2
+        result = scenario.result if scenario.result is not None else solve(scenario.plan)
+        try:
+            write_result(args.out, scenario.plan, result)
+        except ExportError as error:
+            print(f"Export failed: {error}", file=sys.stderr)
+            return 3
+        print(f"Scenario {scenario.name!r} written to {args.out}")
+        return 0
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "scenarios": [
+                        {
+                            "name": s.name,
+                            "parent": s.parent,
+                            "approved": s.approved,
+                            "created": s.created,
+                            "modified": s.modified,
+                            "notes": s.notes,
+                            "status": None if s.result is None else s.result.status.value,
+                        }
+                        for s in project.scenarios
+                    ]
+                }
+            )
+        )
+        return 0
+    if not project.scenarios:
+        print("The project has no scenarios.")
+    for s in project.scenarios:
+        status = "not solved" if s.result is None else s.result.status.value
+        flags = " [approved]" if s.approved else ""
+        parent = f", from {s.parent}" if s.parent else ""
+        note = f" - {s.notes.splitlines()[0]}" if s.notes else ""
+        print(f"{s.name}{flags}: {status}{parent}, modified {s.modified}{note}")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="fulcrum",
@@ -198,6 +327,23 @@ def parser() -> argparse.ArgumentParser:
     solve_cmd.add_argument("--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value)
     solve_cmd.add_argument("--time-limit", type=float, default=120.0, metavar="SECONDS")
     solve_cmd.set_defaults(handler=_solve_command)
+
+    compare_cmd = commands.add_parser("compare", help="solve several plan workbooks and compare them")
+    compare_cmd.add_argument("plans", nargs="+", metavar="PLAN.xlsx")
+    compare_cmd.add_argument("--out", metavar="COMPARE.xlsx", help="write the comparison workbook here")
+    compare_cmd.add_argument("--json", action="store_true", help="print the scenarios as one JSON object")
+    compare_cmd.add_argument(
+        "--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value
+    )
+    compare_cmd.set_defaults(handler=_compare_command)
+
+    project_cmd = commands.add_parser("project", help="list the scenarios of a project or export one")
+    project_cmd.add_argument("project", metavar="FILE.fulcrum")
+    project_cmd.add_argument("--list", action="store_true", help="list the scenarios (the default)")
+    project_cmd.add_argument("--export", metavar="NAME", help="export this scenario")
+    project_cmd.add_argument("--out", metavar="X.xlsx", help="where --export writes")
+    project_cmd.add_argument("--json", action="store_true", help="list the scenarios as JSON")
+    project_cmd.set_defaults(handler=_project_command)
     return root
 
 

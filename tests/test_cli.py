@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, SAMPLE, write_book
 
 
@@ -98,3 +100,64 @@ def test_time_limit_is_reported_with_exit_status_3(tmp_path: Path) -> None:
     data = json.loads(done.stdout)
     assert data["status"] == "time-limit"
     assert data["allocation"] == {}
+
+
+def test_compare_json_in_the_order_given(tmp_path: Path) -> None:
+    lean = write_book(
+        tmp_path / "lean.xlsx",
+        {
+            "Budget": [
+                ["Line", "Function", "Current"],
+                ["Payroll", "HR", 100],
+                ["Search ads", "Acquisition", 200],
+                ["Chatbot", "Service", 50],
+            ],
+            "Policy": [["Setting", "Value"], ["Total budget", 300]],
+        },
+    )
+    out = tmp_path / "compare.xlsx"
+    done = run("compare", str(SAMPLE), str(lean), "--json", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert [s["name"] for s in data["scenarios"]] == ["sample_plan", "lean"]
+    for scenario in data["scenarios"]:
+        assert scenario["status"] == "optimal"
+        assert set(scenario["impact"]) == {"customer", "internal", "total"}
+        assert sum(scenario["allocation"].values()) == pytest.approx(
+            sum(scenario["totals"]["functions"].values())
+        )
+    assert len(data["scenarios"][1]["allocation"]) == 3
+    assert out.exists()
+    human = run("compare", str(SAMPLE), str(lean))
+    assert human.returncode == 0
+    assert "Total impact" in human.stdout and "lean" in human.stdout
+
+
+def test_project_list_and_export(tmp_path: Path) -> None:
+    from models.project import Project, Scenario, save_project
+    from models.workbook import read_plan
+    from planner.solve import solve
+
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    path = save_project(
+        tmp_path / "p.fulcrum",
+        Project(
+            plan, (Scenario("Base", plan, solve(plan), approved=True, notes="first"), Scenario("Draft", plan))
+        ),
+    )
+    listed = run("project", str(path), "--list")
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout.splitlines()[0].startswith("Base [approved]: optimal")
+    assert listed.stdout.splitlines()[1].startswith("Draft: not solved")
+    out = tmp_path / "draft.xlsx"
+    exported = run("project", str(path), "--export", "Draft", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    again = read_plan(out)
+    assert again.plan is not None and again.plan.lines == plan.lines
+    missing = run("project", str(path), "--export", "Nope", "--out", str(out))
+    assert missing.returncode == 2 and "'Base', 'Draft'" in missing.stderr
+    foreign = tmp_path / "x.fulcrum"
+    foreign.write_text("hello")
+    refused = run("project", str(foreign), "--list")
+    assert refused.returncode == 2 and "not a SQLite database" in refused.stderr
