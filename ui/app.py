@@ -51,6 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         window.tabs.setCurrentWidget(window.issues_view)
         window.status_label.setText(f"{path.name} could not be opened; see the import report")
 
+    if args.screenshot is None and not args.startup_probe:
+        from ui.project_controller import untitled_recovery
+
+        recovery = untitled_recovery()
+        if recovery.exists():
+            window.projects.offer_recovery(recovery)
     if args.screenshot is not None:
         window.resize(*SCREENSHOT_SIZE)
         window.show()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -44,8 +45,9 @@ from planner.solve import solve
 from ui.charts import FunctionChart, SplitChart
 from ui.delegates import ChoiceDelegate
 from ui.policy_panel import PolicyPanel
+from ui.scenario_panel import ScenarioPanel
 from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
-from ui.worker import Runner
+from ui.worker import Progress, Runner
 
 __all__ = ["MESSAGES", "MainWindow"]
 
@@ -107,15 +109,21 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
         self.settings = settings or QSettings("Fulcrum", "Fulcrum")
-        self.setWindowTitle("Fulcrum")
+        self.setWindowTitle("Fulcrum[*]")
         self.setAcceptDrops(True)
         self.plan = Plan(())
         self.result: Result | None = None
+        #: The plan ``result`` belongs to.
+        self.result_plan: Plan | None = None
+        #: The scenario the plan on screen came from, if any (the parent of a scenario saved from it).
+        self.scenario_origin: str | None = None
         self.path: Path | None = None
         self.undo_stack = QUndoStack(self)
         self._solver = Runner(self)
         self._importer = Runner(self)
         self._exporter = Runner(self)
+        self._worker = Runner(self)
+        self._worker_done: Callable[[object], None] | None = None
         self._solve_timer = QTimer(self)
         self._solve_timer.setSingleShot(True)
         self._solve_timer.setInterval(SOLVE_DELAY_MS)
@@ -124,6 +132,9 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._restore_settings()
+        from ui.project_controller import ProjectController
+
+        self.projects = ProjectController(self)
 
     # -- construction --------------------------------------------------------------
 
@@ -200,8 +211,12 @@ class MainWindow(QMainWindow):
         charts_layout.setContentsMargins(0, 0, 0, 0)
         charts_layout.addWidget(self.function_chart, 5)
         charts_layout.addWidget(self.split_chart, 2)
+        self.scenario_panel = ScenarioPanel()
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(self.policy_panel, "Rules")
+        self.side_tabs.addTab(self.scenario_panel, "Scenarios")
         self.right = QSplitter(Qt.Orientation.Vertical)
-        self.right.addWidget(self.policy_panel)
+        self.right.addWidget(self.side_tabs)
         self.right.addWidget(charts)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -229,6 +244,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
+        self.file_menu = file_menu
         self.open_action = QAction(
             "&Open workbook…", self, shortcut=QKeySequence(QKeySequence.StandardKey.Open)
         )
@@ -275,13 +291,15 @@ class MainWindow(QMainWindow):
         self.policy_panel.edit_refused.connect(self._on_edit_refused)
         self.function_filter.activated.connect(self._on_filter_changed)
         self.kind_filter.activated.connect(self._on_filter_changed)
-        for runner in (self._solver, self._importer, self._exporter):
+        for runner in (self._solver, self._importer, self._exporter, self._worker):
             runner.progressed.connect(self._on_work_progressed)
             runner.busy_changed.connect(self._on_work_busy_changed)
             runner.failed.connect(self.show_error)
         self._solver.finished.connect(self._on_solve_finished)
         self._importer.finished.connect(self._on_import_finished)
         self._exporter.finished.connect(self._on_export_finished)
+        self._worker.finished.connect(self._on_work_finished)
+        self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
 
     # -- the plan --------------------------------------------------------------------
 
@@ -289,7 +307,7 @@ class MainWindow(QMainWindow):
         """Show a newly opened plan; the undo history starts again."""
         self.undo_stack.clear()
         self.path = path
-        self.setWindowTitle(f"Fulcrum — {path.name}" if path else "Fulcrum")
+        self.setWindowTitle(f"Fulcrum — {path.name}[*]" if path else "Fulcrum[*]")
         if report is not None:
             notes = [
                 *report.notes,
@@ -301,7 +319,7 @@ class MainWindow(QMainWindow):
             self.issues_model.set_report(report.issues, notes)
         self.show_plan(plan)
         self.undo_stack.setClean()
-        QTimer.singleShot(FOLLOW_UP_MS, lambda: self._fit_columns(self.budget_view))
+        QTimer.singleShot(FOLLOW_UP_MS, self, lambda: self._fit_columns(self.budget_view))
 
     def show_plan(self, plan: Plan) -> None:
         """Show ``plan`` and solve it shortly (edits in quick succession give one solve)."""
@@ -309,7 +327,7 @@ class MainWindow(QMainWindow):
         self.budget_model.set_plan(plan)
         # The panels follow in a later turn of the event loop, so that no
         # single step keeps the window from responding.
-        QTimer.singleShot(FOLLOW_UP_MS, self._show_policy)
+        QTimer.singleShot(FOLLOW_UP_MS, self, self._show_policy)
         self.status_label.setText(MESSAGES["solving"])
         self._solve_timer.start()
         self.plan_shown.emit(plan)
@@ -340,16 +358,22 @@ class MainWindow(QMainWindow):
         plan, result = outcome
         if plan != self.plan:
             return  # a newer edit is on its way
+        self.show_result(plan, result)
+
+    def show_result(self, plan: Plan, result: Result) -> None:
+        """Show ``result``, the allocation of ``plan`` (the plan on screen)."""
+        self._solve_timer.stop()
         self.result = result
+        self.result_plan = plan
         fresh = self.allocation_model.rowCount() == 0
         self.allocation_model.set_result(plan, result)
         if fresh:
-            QTimer.singleShot(FOLLOW_UP_MS, lambda: self._fit_columns(self.allocation_view))
-            QTimer.singleShot(FOLLOW_UP_MS, lambda: self._fit_columns(self.totals_view))
+            QTimer.singleShot(FOLLOW_UP_MS, self, lambda: self._fit_columns(self.allocation_view))
+            QTimer.singleShot(FOLLOW_UP_MS, self, lambda: self._fit_columns(self.totals_view))
         self.totals_model.set_result(plan, result)
         self._show_explanation(result)
         self._show_status(result)
-        QTimer.singleShot(FOLLOW_UP_MS, lambda: self._show_charts(plan, result))
+        QTimer.singleShot(FOLLOW_UP_MS, self, lambda: self._show_charts(plan, result))
         self.solve_finished.emit(result)
 
     def _show_charts(self, plan: Plan, result: Result) -> None:
@@ -441,6 +465,8 @@ class MainWindow(QMainWindow):
             )
             return
         self.load_plan(report.plan, report.path, report)
+        if self.projects.path is not None:
+            self.undo_stack.resetClean()  # the project's plan was replaced: unsaved
         self._remember_recent(report.path)
         self.status_label.setText(
             MESSAGES["opened"].format(name=report.path.name, lines=len(report.plan.lines))
@@ -520,6 +546,9 @@ class MainWindow(QMainWindow):
         self._build_recent_menu()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.projects.close():
+            event.ignore()
+            return
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("left", self.left.saveState())
@@ -566,6 +595,18 @@ class MainWindow(QMainWindow):
         self.function_filter.blockSignals(False)
         if index < 0 and chosen is not None:
             self._on_filter_changed()
+
+    def _on_undo_stack_clean_changed(self, clean: bool) -> None:
+        self.setWindowModified(not clean)
+
+    def start_work(self, work: Callable[[Progress], object], done: Callable[[object], None]) -> None:
+        """Run ``work`` off the window's thread and hand its result to ``done``."""
+        self._worker_done = done
+        self._worker.start(work)
+
+    def _on_work_finished(self, result: object) -> None:
+        if self._worker_done is not None:
+            self._worker_done(result)
 
     def _on_work_progressed(self, fraction: float, message: str) -> None:
         self.progress.setValue(round(fraction * 100))

@@ -27,6 +27,7 @@ TIMEOUT = 20_000
 def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
     settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     shown = MainWindow(settings)
+    shown.projects.ask_unsaved = lambda: "discard"  # closing at the end of a test loses nothing
     qtbot.addWidget(shown)
     yield shown
     QThreadPool.globalInstance().waitForDone(TIMEOUT)
@@ -259,12 +260,14 @@ def test_filter_and_totals_row(qtbot: QtBot, window: MainWindow) -> None:
 def test_settings_are_remembered(qtbot: QtBot, tmp_path: Path) -> None:
     path = str(tmp_path / "settings.ini")
     first = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    first.projects.ask_unsaved = lambda: "discard"
     qtbot.addWidget(first)
     first.resize(760, 560)  # within the offscreen screen, which bounds a restored geometry
     first.splitter.setSizes([400, 300])
     sizes = first.splitter.sizes()
     first.close()
     second = MainWindow(QSettings(path, QSettings.Format.IniFormat))
+    second.projects.ask_unsaved = lambda: "discard"
     qtbot.addWidget(second)
     assert (second.size().width(), second.size().height()) == (760, 560)
     assert second.splitter.sizes() == sizes
