@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
-from PySide6.QtCore import QSettings, QThreadPool
+from PySide6.QtCore import QSettings, Qt, QThreadPool
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
-
-import socket
-
-import openpyxl
-from PySide6.QtCore import Qt
 
 from models.compare import Compared, Comparison, compare
 from models.domain import Plan
@@ -117,7 +115,7 @@ def test_project_saved_and_opened_keeps_everything(qtbot: QtBot, window: MainWin
     other.projects.ask_unsaved = lambda: "discard"
     qtbot.addWidget(other)
     lock_file = target.with_name(target.name + ".lock")
-    lock_file.write_text('{"pid": 1, "host": "%s", "since": "earlier"}' % socket.gethostname())
+    lock_file.write_text(json.dumps({"pid": 1, "host": socket.gethostname(), "since": "earlier"}))
     assert other.projects.open_file(target)
     warning = other.findChild(QMessageBox, "already-open")
     assert warning is not None and "open in another Fulcrum window" in warning.text()
