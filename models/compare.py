@@ -49,6 +49,7 @@ class Comparison:
     figures: tuple[Row, ...]  # money and impact figures
     shares: Row  # internal share of the money allocated
     binding: tuple[tuple[str, ...], ...]  # binding rules of each scenario
+    floors: tuple[tuple[str, ...], ...]  # functions whose floor binds, per scenario
 
 
 def compare(scenarios: Sequence[Compared]) -> Comparison:
@@ -93,4 +94,8 @@ def compare(scenarios: Sequence[Compared]) -> Comparison:
         figures=figures,
         shares=shares,
         binding=tuple(tuple(rule.description for rule in r.binding) for r in results),
+        floors=tuple(
+            tuple(rule.rule_id.split(":", 1)[1] for rule in r.binding if rule.family == "function-floor")
+            for r in results
+        ),
     )

@@ -398,6 +398,10 @@ def _write_side_by_side(out: _Book, comparison: Comparison) -> None:
     out.put(sheet, r, 0, "Binding rules")
     for k, rules in enumerate(comparison.binding):
         out.put(sheet, r, 2 + k, float(len(rules)))
+    r += 1
+    out.put(sheet, r, 0, "Binding floors")
+    for k, floors in enumerate(comparison.floors):
+        out.put(sheet, r, 2 + k, ", ".join(floors) or "none")
     r += 2
     sheet.write_string(r, 0, "Per function", out.bold)
     r += 1

@@ -50,7 +50,7 @@ class ComparisonModel(QAbstractTableModel):
         return () if self._comparison is None else self._comparison.names
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows) + (1 if self._comparison else 0)
+        return 0 if parent.isValid() else len(self._rows) + (2 if self._comparison else 0)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         n = len(self._names())
@@ -69,13 +69,18 @@ class ComparisonModel(QAbstractTableModel):
         if not index.isValid() or self._comparison is None:
             return None
         column, names = index.column(), self._names()
-        if index.row() == 0:  # the status row
+        if index.row() < 2:  # the status and binding-floor rows
             if role == Qt.ItemDataRole.DisplayRole:
+                label, texts = (
+                    ("Status", self._comparison.statuses)
+                    if index.row() == 0
+                    else ("Binding floors", tuple(", ".join(f) or "none" for f in self._comparison.floors))
+                )
                 if column == 0:
-                    return "Status"
-                return self._comparison.statuses[column - 2] if 2 <= column < 2 + len(names) else ""
+                    return label
+                return texts[column - 2] if 2 <= column < 2 + len(names) else ""
             return None
-        label, row, percent = self._rows[index.row() - 1]
+        label, row, percent = self._rows[index.row() - 2]
         if row is None:
             if role == Qt.ItemDataRole.DisplayRole:
                 return label if column == 0 else ""
@@ -113,6 +118,7 @@ class CompareDialog(QDialog):
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.setAlternatingRowColors(True)
         self.table.resizeColumnsToContents()
         self.chart = QChartView()

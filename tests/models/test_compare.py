@@ -98,3 +98,11 @@ def cells_row(sheet: object, label: str) -> int:
         if row[0].value == label:
             return int(row[0].row)
     raise AssertionError(label)
+
+
+def test_binding_floors_are_named_per_scenario() -> None:
+    from models.domain import Bound, FunctionRule
+
+    floored = BASE.with_policy(functions=(FunctionRule("HR", floor=Bound(55.0)),))
+    comparison = compare([Compared("Base", BASE, solve(BASE)), Compared("Floored", floored, solve(floored))])
+    assert comparison.floors == ((), ("HR",))

@@ -193,6 +193,7 @@ def test_compare_view_and_its_export(
     assert isinstance(dialog, CompareDialog)
     model = dialog.model
     assert model.index(0, 2).data() == "optimal"
+    assert model.index(1, 0).data() == "Binding floors"
     assert model.headerData(4, Qt.Orientation.Horizontal) == "Change: Lean"
     qtmodeltester.check(model)  # type: ignore[attr-defined]
     base = projects.project.scenarios[0]
