@@ -160,6 +160,22 @@ class RatioRule:
 
 
 @dataclass(frozen=True, slots=True)
+class Checks:
+    """Thresholds of the balance check, each a warning the plan can trip."""
+
+    #: An internal function cut by more than this fraction of its current spend.
+    internal_cut: float = 0.15
+    #: The internal share of the money allocated below this.
+    internal_share: float = 0.2
+    #: Acquisition getting more than this multiple of what goes to existing customers.
+    acquisition_multiple: float = 2.0
+    #: One line taking more than this fraction of the budget.
+    line_share: float = 0.2
+    #: The largest tenth of the lines taking more than this fraction of the money while most others are cut.
+    concentration: float = 0.5
+
+
+@dataclass(frozen=True, slots=True)
 class Policy:
     """The rules of one plan."""
 
@@ -172,6 +188,8 @@ class Policy:
     relative_change: bool = False
     functions: tuple[FunctionRule, ...] = ()
     ratios: tuple[RatioRule, ...] = ()
+    #: Balance-check thresholds (see :mod:`models.insight`).
+    checks: Checks = field(default_factory=Checks)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,12 @@ from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
 from models.compare import Compared, Comparison, Row
-from models.domain import Basis, Bound, Line, Plan, normalise_name
+from models.domain import Basis, Bound, Checks, Line, Plan, normalise_name
+from models.insight import BalanceWarning, Frontier, PriceOfBalance
 from models.result import Result
 from models.xlsx_block import FORMULA_START, BlockSheet
 
-__all__ = ["ExportError", "write_comparison", "write_result"]
+__all__ = ["ExportError", "write_comparison", "write_frontier", "write_result"]
 
 MONEY = "#,##0.00;[Red]-#,##0.00"
 PERCENT = "0.0%"
@@ -277,6 +278,17 @@ def _write_policy(out: _Book, plan: Plan) -> None:
     rows.extend(
         ("Ratio", f"{ratio.left} >= {ratio.factor:.10g} x {ratio.right}", None) for ratio in policy.ratios
     )
+    defaults = Checks()
+    for label, attribute, percent in (
+        ("Warn internal cut", "internal_cut", True),
+        ("Warn internal share", "internal_share", True),
+        ("Warn acquisition multiple", "acquisition_multiple", False),
+        ("Warn line share", "line_share", True),
+        ("Warn concentration", "concentration", True),
+    ):
+        value = getattr(policy.checks, attribute)
+        if value != getattr(defaults, attribute):
+            rows.append((label, value, out.percent if percent else None))
     for r, (label, value, fmt) in enumerate(rows, start=1):
         out.put(sheet, r, 0, label)
         out.put(sheet, r, 1, value, fmt)
@@ -321,8 +333,19 @@ def _write_atomically(path: str | Path, fill: Callable[[_Book], None]) -> Path:
     return target
 
 
-def write_result(path: str | Path, plan: Plan, result: Result | None) -> Path:
-    """Write the plan (and its result, if any) to ``path``; raise :class:`ExportError` on failure."""
+def write_result(
+    path: str | Path,
+    plan: Plan,
+    result: Result | None,
+    *,
+    price: PriceOfBalance | None = None,
+    warnings: Sequence[BalanceWarning] | None = None,
+) -> Path:
+    """Write the plan (and its result, if any) to ``path``; raise :class:`ExportError` on failure.
+
+    With ``price`` and ``warnings``, the workbook also has the ``Price of
+    balance`` and ``Balance check`` sheets.
+    """
     if result is not None and not all(math.isfinite(v) for v in result.allocation.values()):
         raise ExportError(f"{Path(path).name}: the allocation holds a value that is not a finite number")
 
@@ -333,8 +356,93 @@ def write_result(path: str | Path, plan: Plan, result: Result | None) -> Path:
         _write_functions(out, plan, result)
         if result is not None and result.rules:
             _write_rules(out, result)
+        if price is not None:
+            _write_price(out, price)
+        if warnings is not None and result is not None and result.is_optimal:
+            _write_warnings(out, warnings)
         _write_budget(out, plan)
         _write_policy(out, plan)
+
+    return _write_atomically(path, fill)
+
+
+def _write_price(out: _Book, price: PriceOfBalance) -> None:
+    sheet = out.sheet("Price of balance", ("Figure", "Value"), (58, 20))
+    rows: list[tuple[str, object, Format | None]] = [
+        ("Customer impact of the plan", price.customer_with, out.money),
+        ("Most customer impact without the balance rules", price.customer_without, out.money),
+        ("Price of balance (customer impact given up)", price.price, out.money),
+        ("Total impact of the plan", price.total_with, out.money),
+        ("Total impact without the balance rules", price.total_without, out.money),
+        ("Balance rules lifted", ", ".join(price.relaxed) or "none", None),
+    ]
+    for r, (label, value, fmt) in enumerate(rows, start=1):
+        out.put(sheet, r, 0, label)
+        out.put(sheet, r, 1, value, fmt)
+    r = len(rows) + 2
+    for c, title in enumerate(
+        ("Binding floor", "Floor", "Impact per unit of floor", "Price holds from", "to", "Found by")
+    ):
+        sheet.write_string(r, c, title, out.header)
+    for n, floor in enumerate(price.floors, start=r + 1):
+        out.put(sheet, n, 0, floor.function)
+        out.put(sheet, n, 1, floor.floor, out.money)
+        out.put(sheet, n, 2, floor.shadow_price, out.price)
+        out.put(sheet, n, 3, floor.range_low, out.money)
+        out.put(sheet, n, 4, floor.range_high if math.isfinite(floor.range_high) else "no limit", out.money)
+        out.put(sheet, n, 5, floor.method)
+    sheet.set_column(2, 5, 20)
+
+
+def _write_warnings(out: _Book, warnings: Sequence[BalanceWarning]) -> None:
+    sheet = out.sheet("Balance check", ("Check", "Warning", "Lines"), (16, 90, 50))
+    if not warnings:
+        out.put(sheet, 1, 1, "No warnings: the allocation keeps the balance the checks ask for.")
+    for r, warning in enumerate(warnings, start=1):
+        out.put(sheet, r, 0, warning.code)
+        out.put(sheet, r, 1, warning.message, out.wrap)
+        out.put(sheet, r, 2, ", ".join(warning.lines), out.wrap)
+
+
+def write_frontier(path: str | Path, plan: Plan, frontier: Frontier) -> Path:
+    """The balance frontier's points and a native chart of impact against internal share."""
+
+    def fill(out: _Book) -> None:
+        headers = ("Internal share", "Status", "Customer impact", "Internal impact", "Total impact", "Note")
+        sheet = out.sheet("Frontier", headers, (14, 12, 18, 18, 18, 30))
+        for r, point in enumerate(frontier.points, start=1):
+            out.put(sheet, r, 0, point.internal_share, out.percent)
+            out.put(sheet, r, 1, point.status)
+            out.put(sheet, r, 2, point.impact.customer, out.money)
+            out.put(sheet, r, 3, point.impact.internal, out.money)
+            out.put(sheet, r, 4, point.impact.total, out.money)
+            if frontier.knee is not None and point.internal_share == frontier.knee:
+                out.put(sheet, r, 5, "knee")
+        last = len(frontier.points)
+        note = last + 2
+        out.put(sheet, note, 0, "The plan's own internal share")
+        out.put(sheet, note, 2, frontier.plan_share, out.percent)
+        out.put(sheet, note + 1, 0, "Internal share bounds of the plan")
+        out.put(sheet, note + 1, 2, frontier.share_min, out.percent)
+        out.put(sheet, note + 1, 3, frontier.share_max, out.percent)
+        out.put(
+            sheet, note + 2, 0, "Knee: the point farthest from the line joining the two ends of the curve"
+        )
+        if last:
+            chart = out.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
+            for column, name in ((2, "Customer impact"), (4, "Total impact")):
+                chart.add_series(
+                    {
+                        "name": name,
+                        "categories": ["Frontier", 1, 0, last, 0],
+                        "values": ["Frontier", 1, column, last, column],
+                    }
+                )
+            chart.set_title({"name": f"Balance frontier: {plan.name}"})
+            chart.set_x_axis({"name": "Internal share", "num_format": "0%"})
+            chart.set_y_axis({"name": "Impact", "num_format": "#,##0"})
+            chart.set_size({"width": 760, "height": 420})
+            sheet.insert_chart(1, 7, chart)
 
     return _write_atomically(path, fill)
 

@@ -27,6 +27,7 @@ from models import cells, fields
 from models.cells import CellError, CellValue, is_blank
 from models.domain import (
     Bound,
+    Checks,
     Curve,
     FunctionRule,
     Kind,
@@ -188,6 +189,15 @@ POLICY_SETTINGS: Final[dict[str, tuple[str, ...]]] = {
     "objective": ("objective", "goal", "optimise", "optimize"),
     "relative_change": ("relativechange", "minchangerelative", "changeisrelative"),
     "ratio": ("ratio", "ratiorule", "ratios"),
+    "check_internal_cut": ("warninternalcut", "checkinternalcut", "internalcutwarning"),
+    "check_internal_share": ("warninternalshare", "checkinternalshare", "internalsharewarning"),
+    "check_acquisition_multiple": (
+        "warnacquisitionmultiple",
+        "checkacquisitionmultiple",
+        "acquisitionmultiple",
+    ),
+    "check_line_share": ("warnlineshare", "checklineshare", "lineshare"),
+    "check_concentration": ("warnconcentration", "checkconcentration", "concentrationwarning"),
 }
 _BUDGET_SHEETS: Final = ("budget", "budgets", "lines", "budgetlines", "plan")
 _FUNCTION_SHEETS: Final = ("functions", "function", "functionrules", "floors")
@@ -609,7 +619,8 @@ def _read_policy(reader: _Reader, grid: _Grid) -> dict[str, object]:
         if key is None:
             known = (
                 "Total budget, Spend whole budget, Internal share min, Internal share max, "
-                "Max change, Objective, Relative change, Ratio"
+                "Max change, Objective, Relative change, Ratio, Warn internal cut, Warn internal share, "
+                "Warn acquisition multiple, Warn line share, Warn concentration"
             )
             name_cell.fail(f"Unknown setting {setting!r}; the settings are: {known}")
             continue
@@ -627,6 +638,11 @@ def _read_policy(reader: _Reader, grid: _Grid) -> dict[str, object]:
             "objective": fields.parse_objective,
             "relative_change": cells.read_bool,
             "ratio": fields.parse_ratio,
+            "check_internal_cut": partial(fields.parse_share, percent_format=percent),
+            "check_internal_share": partial(fields.parse_share, percent_format=percent),
+            "check_acquisition_multiple": fields.parse_weight,
+            "check_line_share": partial(fields.parse_share, percent_format=percent),
+            "check_concentration": partial(fields.parse_share, percent_format=percent),
         }
         value = value_cell.read(parsers[key], setting)
         if value is None:
@@ -714,7 +730,15 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         reader.notes.append(f"Function {function!r} was taken as {kind} (no Kind given)")
     letters = {fld: column_letter(c + 1) for fld, c in columns.items()}
     ratios = settings.pop("ratios", ())
-    policy = Policy(functions=tuple(rules), ratios=ratios, **settings)  # type: ignore[arg-type]
+    checks = {
+        key.removeprefix("check_"): settings.pop(key) for key in list(settings) if key.startswith("check_")
+    }
+    policy = Policy(
+        functions=tuple(rules),
+        ratios=ratios,  # type: ignore[arg-type]
+        checks=Checks(**checks),  # type: ignore[arg-type]
+        **settings,  # type: ignore[arg-type]
+    )
     plan = Plan(tuple(lines), policy, name=path.stem)
     if not reader.issues:
         problems = validate(plan, letters)

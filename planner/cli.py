@@ -21,11 +21,13 @@ from typing import Any, TextIO
 
 from models.compare import Compared, Comparison, compare
 from models.domain import Objective, Plan, normalise_name
-from models.export import ExportError, write_comparison, write_result
+from models.export import ExportError, write_comparison, write_frontier, write_result
+from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.issues import Issue
 from models.project import ProjectError, open_project
 from models.result import Result, Status
 from models.workbook import ImportReport, read_plan
+from planner.insight import balance_frontier, price_of_balance
 from planner.solve import solve
 from planner.solvers import SolverName
 
@@ -172,18 +174,119 @@ def _solve_command(args: argparse.Namespace) -> int:
     objective = Objective(args.objective) if args.objective else None
     result = solve(plan, objective=objective, solver=SolverName(args.solver), time_limit=args.time_limit)
     code = EXIT_CODES[result.status]
+    price = price_of_balance(plan, result, solver=SolverName(args.solver)) if result.is_optimal else None
+    warnings = balance_check(plan, result)
     if args.out:
         try:
-            write_result(args.out, plan, result)
+            write_result(args.out, plan, result, price=price, warnings=warnings)
         except ExportError as error:
             print(f"Export failed: {error}", file=sys.stderr)
             code = 3
     if args.json:
-        print(json.dumps(result_json(result, report)))
+        data = result_json(result, report)
+        data["price_of_balance"] = price_json(price)
+        data["warnings"] = warnings_json(warnings)
+        print(json.dumps(data))
     else:
         _print_summary(plan, result, sys.stdout)
+        if price is not None:
+            print(
+                f"Price of balance: customers could gain {price.price:,.0f} impact at most without "
+                f"{', '.join(price.relaxed) or 'the balance rules'}",
+                file=sys.stdout,
+            )
+        for warning in warnings:
+            print(f"Warning: {warning.message}", file=sys.stdout)
         if args.out and code != 3:
             print(f"Written to {args.out}", file=sys.stdout)
+    return code
+
+
+def price_json(price: PriceOfBalance | None) -> dict[str, Any] | None:
+    if price is None:
+        return None
+    return {
+        "customer_impact_with": _number(price.customer_with),
+        "customer_impact_without": _number(price.customer_without),
+        "price": _number(price.price),
+        "total_impact_with": _number(price.total_with),
+        "total_impact_without": _number(price.total_without),
+        "relaxed": list(price.relaxed),
+        "floors": [
+            {
+                "function": f.function,
+                "floor": _number(f.floor),
+                "shadow_price": _number(f.shadow_price),
+                "range": [_number(f.range_low), None if math.isinf(f.range_high) else _number(f.range_high)],
+                "method": f.method,
+            }
+            for f in price.floors
+        ],
+    }
+
+
+def warnings_json(warnings: Sequence[BalanceWarning]) -> list[dict[str, Any]]:
+    return [{"code": w.code, "message": w.message, "lines": list(w.lines)} for w in warnings]
+
+
+def frontier_json(frontier: Frontier) -> dict[str, Any]:
+    return {
+        "points": [
+            {
+                "internal_share": _number(p.internal_share),
+                "status": p.status,
+                "impact": {k: _number(v) for k, v in p.impact.to_json().items()},
+            }
+            for p in frontier.points
+        ],
+        "knee": frontier.knee,
+        "plan_share": frontier.plan_share,
+        "share_min": frontier.share_min,
+        "share_max": frontier.share_max,
+    }
+
+
+def _frontier_command(args: argparse.Namespace) -> int:
+    plan, report = _load(args.plan)
+    if plan is None:
+        failed = Result(
+            Status.INVALID_INPUT, issues=report.issues, message="The workbook has problems to fix"
+        )
+        if args.json:
+            print(json.dumps(result_json(failed, report)))
+        else:
+            _print_issues(report.issues, args.plan, sys.stderr)
+        return EXIT_CODES[Status.INVALID_INPUT]
+    frontier = balance_frontier(plan, args.points)
+    code = 0 if frontier.points else EXIT_CODES[Status.INFEASIBLE]
+    if args.out:
+        try:
+            write_frontier(args.out, plan, frontier)
+        except ExportError as error:
+            print(f"Export failed: {error}", file=sys.stderr)
+            code = 3
+    if args.json:
+        print(json.dumps(frontier_json(frontier)))
+        return code
+    if not frontier.points:
+        print("No internal share is feasible: the plan's other rules cannot all hold.")
+        return code
+    print(f"{'Internal share':>15} {'Customer impact':>18} {'Internal impact':>18} {'Total impact':>18}")
+    for point in frontier.points:
+        mark = (
+            "  <- knee"
+            if frontier.knee is not None and abs(point.internal_share - frontier.knee) < 1e-12
+            else ""
+        )
+        impact = point.impact
+        print(
+            f"{point.internal_share * 100:>14.2f}% {impact.customer:>18,.0f} {impact.internal:>18,.0f} "
+            f"{impact.total:>18,.0f}{mark}"
+        )
+    if frontier.plan_share is not None:
+        print(f"The plan's own allocation: internal share {frontier.plan_share * 100:.2f}%")
+    if args.out and code == 0:
+        print(f"Written to {args.out}")
     return code
 
 
@@ -336,6 +439,13 @@ def parser() -> argparse.ArgumentParser:
         "--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value
     )
     compare_cmd.set_defaults(handler=_compare_command)
+
+    frontier_cmd = commands.add_parser("frontier", help="impact across the feasible internal shares")
+    frontier_cmd.add_argument("plan", metavar="PLAN.xlsx")
+    frontier_cmd.add_argument("--points", type=int, default=21, metavar="N", help="points on the curve (21)")
+    frontier_cmd.add_argument("--out", metavar="FRONTIER.xlsx", help="write the points and a chart here")
+    frontier_cmd.add_argument("--json", action="store_true", help="print the frontier as one JSON object")
+    frontier_cmd.set_defaults(handler=_frontier_command)
 
     project_cmd = commands.add_parser("project", help="list the scenarios of a project or export one")
     project_cmd.add_argument("project", metavar="FILE.fulcrum")

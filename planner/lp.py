@@ -65,10 +65,21 @@ class LinearProgram:
         self.cost.append(cost)
         return len(self.cost) - 1
 
-    def add_row(self, name: str, pairs: Iterable[tuple[int, float]], sense: Sense, rhs: float) -> int:
-        """``sum coef * column  (<=, >=, =)  rhs``; its index."""
+    def add_row(
+        self,
+        name: str,
+        pairs: Iterable[tuple[int, float]],
+        sense: Sense,
+        rhs: float,
+        *,
+        keep_zeros: bool = False,
+    ) -> int:
+        """``sum coef * column  (<=, >=, =)  rhs``; its index.
+
+        Zero coefficients are left out unless ``keep_zeros`` (an entry to change later).
+        """
         for j, coef in pairs:
-            if coef != 0.0:
+            if coef != 0.0 or keep_zeros:
                 self.row_index.append(j)
                 self.row_value.append(coef)
         self.row_start.append(len(self.row_index))

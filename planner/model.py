@@ -257,7 +257,9 @@ def add_line_floor_rows(model: LpModel) -> None:
             model.prob.add_row(f"lf{i}", ((model.x[i], 1.0), (slack, 1.0)), Sense.GE, b.lo / model.scale)
 
 
-def add_impact_objective(model: LpModel, plan: Plan, points: Sequence[Sequence[float]] | None) -> None:
+def add_impact_objective(
+    model: LpModel, plan: Plan, points: Sequence[Sequence[float]] | None, *, fineness: int = 1
+) -> None:
     """Maximise ``sum_i impact_i(x_i)``.
 
     Linear lines contribute ``w_i x_i``. Diminishing lines contribute the
@@ -284,7 +286,7 @@ def add_impact_objective(model: LpModel, plan: Plan, points: Sequence[Sequence[f
     )
 
     if points is None:
-        owner, p0, p1 = _grid_segments(np.flatnonzero(curved & (hi > lo)), lo, hi, halves)
+        owner, p0, p1 = _grid_segments(np.flatnonzero(curved & (hi > lo)), lo, hi, halves, fineness)
     else:
         owner, p0, p1 = _given_segments(np.flatnonzero(curved), points)
     model.segments = (owner, p0, p1)
@@ -329,11 +331,13 @@ def _grid_segments(
     lo: npt.NDArray[np.float64],
     hi: npt.NDArray[np.float64],
     h: npt.NDArray[np.float64],
+    fineness: int = 1,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Segments with breakpoints evenly spaced in ``ln(1 + x/h)`` (see :func:`breakpoints`)."""
+    """Segments with breakpoints evenly spaced in ``ln(1 + x/h)``, ``DU / fineness`` apart."""
     ua = np.log1p(lo[lines] / h[lines])
     ub = np.log1p(hi[lines] / h[lines])
-    count = np.clip(np.ceil((ub - ua) / DU - 1e-9), 1, MAX_SEGMENTS).astype(np.int64)
+    du = DU / fineness
+    count = np.clip(np.ceil((ub - ua) / du - 1e-9), 1, MAX_SEGMENTS * fineness).astype(np.int64)
     owner_pos = np.repeat(np.arange(len(lines)), count)
     k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
     step = ((ub - ua) / count)[owner_pos]
@@ -385,8 +389,13 @@ def build_problem(
     objective: Objective | None = None,
     points: Sequence[Sequence[float]] | None = None,
     rows: Sequence[Row] | None = None,
+    fineness: int = 1,
 ) -> LpModel:
-    """The LP of a plan: line variables, coupling rules, and the objective."""
+    """The LP of a plan: line variables, coupling rules, and the objective.
+
+    ``fineness`` divides the breakpoint spacing of the curves (for models
+    solved once without refinement, such as the balance frontier's).
+    """
     objective = objective or plan.policy.objective
     prob = LinearProgram("fulcrum", maximise=objective is Objective.MAX_IMPACT)
     bounds = line_bounds(plan)
@@ -395,7 +404,7 @@ def build_problem(
     model = LpModel(prob, scale, add_line_variables(prob, bounds, upper, scale), [], [], bounds, upper)
     add_coupling_constraints(model, coupling_rows(plan) if rows is None else rows)
     if objective is Objective.MAX_IMPACT:
-        add_impact_objective(model, plan, points)
+        add_impact_objective(model, plan, points, fineness=fineness)
     else:
         add_min_change_objective(model, plan)
     return model

@@ -161,3 +161,30 @@ def test_project_list_and_export(tmp_path: Path) -> None:
     foreign.write_text("hello")
     refused = run("project", str(foreign), "--list")
     assert refused.returncode == 2 and "not a SQLite database" in refused.stderr
+
+
+def test_solve_json_has_the_price_of_balance_and_warnings() -> None:
+    done = run("solve", str(SAMPLE), "--json")
+    data = json.loads(done.stdout)
+    price = data["price_of_balance"]
+    assert price["price"] > 0
+    assert price["customer_impact_without"] > price["customer_impact_with"]
+    assert {f["function"] for f in price["floors"]} >= {"HR"}
+    assert all(f["range"][0] <= f["floor"] for f in price["floors"])
+    assert [w["code"] for w in data["warnings"]] == ["internal-cut"]
+
+
+def test_frontier_json_and_workbook(tmp_path: Path) -> None:
+    out = tmp_path / "frontier.xlsx"
+    done = run("frontier", str(SAMPLE), "--points", "5", "--json", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    shares = [p["internal_share"] for p in data["points"]]
+    assert shares == sorted(shares)
+    assert len(shares) in (5, 6)  # and the plan's own share when it is not on the grid
+    assert all(set(p["impact"]) == {"customer", "internal", "total"} for p in data["points"])
+    assert shares[0] <= data["knee"] <= shares[-1]
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(out)["Frontier"]
+    assert len(sheet._charts) == 1

@@ -1,0 +1,197 @@
+"""What the allocation says about the balance between customers and the functions behind them.
+
+The types of the price of balance and of the balance frontier (computed in
+:mod:`planner.insight`), and the balance check itself: plain-language
+warnings drawn from what goes wrong in customer-first companies, each naming
+the lines and figures, with thresholds from the policy (:class:`Checks`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from models.domain import Kind, Plan, normalise_name
+from models.edits import format_money, format_percent
+from models.result import Impact, Result
+
+__all__ = [
+    "BalanceWarning",
+    "FloorPrice",
+    "Frontier",
+    "FrontierPoint",
+    "PriceOfBalance",
+    "balance_check",
+]
+
+ACQUISITION_FUNCTIONS = (
+    "acquisition",
+    "customer acquisition",
+    "new customers",
+    "growth",
+    "demand generation",
+)
+EXISTING_CUSTOMER_FUNCTIONS = (
+    "customer service",
+    "service",
+    "support",
+    "loyalty",
+    "retention",
+    "customer success",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FloorPrice:
+    """What one binding internal floor costs, and over which floor values that price holds."""
+
+    rule_id: str
+    function: str
+    floor: float
+    shadow_price: float  # impact lost per extra unit of floor
+    range_low: float
+    range_high: float
+    method: str  # how the range was found
+
+
+@dataclass(frozen=True, slots=True)
+class PriceOfBalance:
+    """Customer impact with the internal floors and share minimum, and without them."""
+
+    customer_with: float
+    customer_without: float
+    total_with: float
+    total_without: float
+    floors: tuple[FloorPrice, ...]
+    relaxed: tuple[str, ...]  # the rules lifted for "without"
+
+    @property
+    def price(self) -> float:
+        """Customer impact given up for the balance rules (never negative)."""
+        return self.customer_without - self.customer_with
+
+    @property
+    def total_price(self) -> float:
+        """Total impact given up for the balance rules (a relaxation: never negative)."""
+        return self.total_without - self.total_with
+
+
+@dataclass(frozen=True, slots=True)
+class FrontierPoint:
+    internal_share: float
+    status: str
+    impact: Impact
+    allocation: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class Frontier:
+    """Impact as the internal share is swept from its lowest to its highest feasible value."""
+
+    points: tuple[FrontierPoint, ...]
+    knee: float | None  # the internal share at the knee
+    plan_share: float | None  # the plan's own optimum's share
+    share_min: float | None  # the plan's own share bounds
+    share_max: float | None
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class BalanceWarning:
+    code: str
+    message: str
+    lines: tuple[str, ...] = ()
+
+
+def _matches(function: str, names: tuple[str, ...]) -> bool:
+    return normalise_name(function) in names
+
+
+def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
+    """Warnings about the allocation, silent on a balanced plan; none unless the result is optimal."""
+    if not result.is_optimal:
+        return ()
+    checks = plan.policy.checks
+    allocation = result.allocation
+    warnings: list[BalanceWarning] = []
+
+    # Internal functions cut hard against what they spend today.
+    current = plan.function_current()
+    for function in plan.functions():
+        lines = [line for line in plan.lines if normalise_name(line.function) == normalise_name(function)]
+        if not lines or lines[0].kind is not Kind.INTERNAL:
+            continue
+        now = current.get(normalise_name(function), 0.0)
+        after = sum(allocation.get(line.name, 0.0) for line in lines)
+        if now > 0 and (now - after) / now > checks.internal_cut + 1e-9:
+            cut = sorted(lines, key=lambda line: allocation.get(line.name, 0.0) - line.current)[:3]
+            warnings.append(
+                BalanceWarning(
+                    "internal-cut",
+                    f"{function} is cut by {format_percent((now - after) / now)} "
+                    f"({format_money(now)} to {format_money(after)}), more than "
+                    f"{format_percent(checks.internal_cut, 0)}: the work behind the customer suffers first",
+                    tuple(line.name for line in cut),
+                )
+            )
+
+    share = result.internal_share
+    if share is not None and share < checks.internal_share - 1e-9:
+        warnings.append(
+            BalanceWarning(
+                "internal-share",
+                f"Internal functions get {format_percent(share)} of the money allocated, under "
+                f"{format_percent(checks.internal_share, 0)}: a company that starves them can fail "
+                "from the inside",
+            )
+        )
+
+    totals = {normalise_name(k): v for k, v in result.totals.items()}
+    acquisition = sum(v for k, v in totals.items() if k in ACQUISITION_FUNCTIONS)
+    existing = sum(v for k, v in totals.items() if k in EXISTING_CUSTOMER_FUNCTIONS)
+    if acquisition > 0 and acquisition > checks.acquisition_multiple * existing + 1e-9:
+        names = tuple(line.name for line in plan.lines if _matches(line.function, ACQUISITION_FUNCTIONS))
+        ratio = "more than any" if existing == 0 else f"{acquisition / existing:.1f} times"
+        warnings.append(
+            BalanceWarning(
+                "acquisition",
+                f"Acquisition gets {format_money(acquisition)}, {ratio} what goes to existing customers "
+                f"(service and loyalty: {format_money(existing)}); the limit is "
+                f"{checks.acquisition_multiple:g} times",
+                names[:5],
+            )
+        )
+
+    budget = plan.budget
+    if budget > 0:
+        big = [
+            line for line in plan.lines if allocation.get(line.name, 0.0) > checks.line_share * budget + 1e-9
+        ]
+        for line in big:
+            amount = allocation.get(line.name, 0.0)
+            warnings.append(
+                BalanceWarning(
+                    "line-share",
+                    f"{line.name} takes {format_money(amount)}, {format_percent(amount / budget)} of the "
+                    f"budget, more than {format_percent(checks.line_share, 0)}",
+                    (line.name,),
+                )
+            )
+
+    ordered = sorted(plan.lines, key=lambda line: -allocation.get(line.name, 0.0))
+    total = sum(allocation.values())
+    if len(ordered) >= 10 and total > 0:
+        top = ordered[: max(1, math.ceil(len(ordered) / 10))]
+        rest = ordered[len(top) :]
+        top_share = sum(allocation.get(line.name, 0.0) for line in top) / total
+        small_cut = [line for line in rest if allocation.get(line.name, 0.0) < line.current - 0.5]
+        if top_share > checks.concentration + 1e-9 and len(small_cut) > len(rest) / 2:
+            warnings.append(
+                BalanceWarning(
+                    "concentration",
+                    f"The {len(top)} largest lines take {format_percent(top_share)} of the money while "
+                    f"{len(small_cut)} of the other {len(rest)} lines are cut",
+                    tuple(line.name for line in top),
+                )
+            )
+    return tuple(warnings)
