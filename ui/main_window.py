@@ -38,12 +38,15 @@ from PySide6.QtWidgets import (
 
 from models.domain import Kind, Plan
 from models.edits import LINE_FIELDS, format_money, format_percent
+from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.result import Fix, Result, Status
 from models.workbook import ImportReport, read_plan
 from planner.explain import apply_fix
+from planner.insight import balance_frontier, price_of_balance
 from planner.solve import solve
 from ui.charts import FunctionChart, SplitChart
 from ui.delegates import ChoiceDelegate
+from ui.insight_view import FrontierView, InsightPanel
 from ui.policy_panel import PolicyPanel
 from ui.scenario_panel import ScenarioPanel
 from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
@@ -102,6 +105,8 @@ def _table(model: object, *, sorting: bool = False) -> QTableView:
 class MainWindow(QMainWindow):
     plan_shown = Signal(object)
     solve_finished = Signal(object)
+    insight_finished = Signal(object, object)
+    frontier_finished = Signal(object)
     import_finished = Signal(object)
     export_finished = Signal(str)
     error_shown = Signal(str)
@@ -115,6 +120,8 @@ class MainWindow(QMainWindow):
         self.result: Result | None = None
         #: The plan ``result`` belongs to.
         self.result_plan: Plan | None = None
+        self.price: PriceOfBalance | None = None
+        self.warnings: tuple[BalanceWarning, ...] = ()
         #: The scenario the plan on screen came from, if any (the parent of a scenario saved from it).
         self.scenario_origin: str | None = None
         self.path: Path | None = None
@@ -123,6 +130,8 @@ class MainWindow(QMainWindow):
         self._importer = Runner(self)
         self._exporter = Runner(self)
         self._worker = Runner(self)
+        self._insight = Runner(self)
+        self._frontier = Runner(self)
         self._worker_done: Callable[[object], None] | None = None
         self._solve_timer = QTimer(self)
         self._solve_timer.setSingleShot(True)
@@ -193,6 +202,10 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.allocation_view, "Allocation")
         self.tabs.addTab(self.totals_view, "Totals")
         self.tabs.addTab(self.issues_view, "Import report")
+        self.insight_panel = InsightPanel()
+        self.frontier_view = FrontierView()
+        self.tabs.insertTab(2, self.insight_panel, "Price of balance")
+        self.tabs.insertTab(3, self.frontier_view, "Frontier")
 
         lower = QWidget()
         lower_layout = QVBoxLayout(lower)
@@ -291,7 +304,14 @@ class MainWindow(QMainWindow):
         self.policy_panel.edit_refused.connect(self._on_edit_refused)
         self.function_filter.activated.connect(self._on_filter_changed)
         self.kind_filter.activated.connect(self._on_filter_changed)
-        for runner in (self._solver, self._importer, self._exporter, self._worker):
+        for runner in (
+            self._solver,
+            self._importer,
+            self._exporter,
+            self._worker,
+            self._insight,
+            self._frontier,
+        ):
             runner.progressed.connect(self._on_work_progressed)
             runner.busy_changed.connect(self._on_work_busy_changed)
             runner.failed.connect(self.show_error)
@@ -299,6 +319,10 @@ class MainWindow(QMainWindow):
         self._importer.finished.connect(self._on_import_finished)
         self._exporter.finished.connect(self._on_export_finished)
         self._worker.finished.connect(self._on_work_finished)
+        self._insight.finished.connect(self._on_insight_finished)
+        self._frontier.finished.connect(self._on_frontier_finished)
+        self.frontier_view.compute_requested.connect(self.compute_frontier)
+        self.frontier_view.point_chosen.connect(self._on_frontier_point_chosen)
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
 
     # -- the plan --------------------------------------------------------------------
@@ -373,8 +397,57 @@ class MainWindow(QMainWindow):
         self.totals_model.set_result(plan, result)
         self._show_explanation(result)
         self._show_status(result)
+        self._start_insight(plan, result)
         QTimer.singleShot(FOLLOW_UP_MS, self, lambda: self._show_charts(plan, result))
         self.solve_finished.emit(result)
+
+    def _start_insight(self, plan: Plan, result: Result) -> None:
+        """The price of balance and the balance check, off the window's thread."""
+        if not result.is_optimal:
+            self.insight_panel.show_insight(None, ())
+            return
+
+        def work(_progress: Progress) -> tuple[Plan, PriceOfBalance | None, tuple[BalanceWarning, ...]]:
+            return plan, price_of_balance(plan, result), balance_check(plan, result)
+
+        self._insight.start(work)
+
+    def _on_insight_finished(
+        self, outcome: tuple[Plan, PriceOfBalance | None, tuple[BalanceWarning, ...]]
+    ) -> None:
+        plan, price, warnings = outcome
+        if plan != self.plan:
+            return
+        self.price = price
+        self.warnings = warnings
+        self.insight_panel.show_insight(price, warnings)
+        count = len(warnings)
+        self.tabs.setTabText(
+            self.tabs.indexOf(self.insight_panel),
+            f"Price of balance ({count} ⚠)" if count else "Price of balance",
+        )
+        self.insight_finished.emit(price, warnings)
+
+    def compute_frontier(self) -> None:
+        plan, result = self.plan, self.result
+        if not plan.lines or result is None or self.result_plan != plan:
+            return
+        self.frontier_view.info.setText("Computing the frontier…")
+        self._frontier.start(
+            lambda progress: (plan, balance_frontier(plan, result=result, progress=progress))
+        )
+
+    def _on_frontier_finished(self, outcome: tuple[Plan, Frontier]) -> None:
+        plan, frontier = outcome
+        if plan != self.plan:
+            return
+        self.frontier_view.show_frontier(frontier)
+        self.frontier_finished.emit(frontier)
+
+    def _on_frontier_point_chosen(self, share: float) -> None:
+        """Load a frontier point as the plan: the internal share fixed there (undoable)."""
+        plan = self.plan.with_policy(internal_share_min=share, internal_share_max=share)
+        self.apply_edit(plan, f"Fix the internal share at {format_percent(share, 2)}")
 
     def _show_charts(self, plan: Plan, result: Result) -> None:
         if plan == self.plan:

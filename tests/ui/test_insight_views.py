@@ -1,0 +1,82 @@
+"""The price of balance, the balance check and the frontier in the window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF, QSettings, QThreadPool
+from pytestqt.qtbot import QtBot
+
+from models.insight import Frontier
+from models.workbook import read_plan
+from tests.conftest import SAMPLE
+from ui.insight_view import FloorPriceModel
+from ui.main_window import MainWindow
+
+TIMEOUT = 20_000
+
+
+@pytest.fixture
+def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
+    shown = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    shown.projects.ask_unsaved = lambda: "discard"
+    qtbot.addWidget(shown)
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    with qtbot.waitSignal(shown.insight_finished, timeout=TIMEOUT):
+        shown.load_plan(plan, None)
+    yield shown
+    QThreadPool.globalInstance().waitForDone(TIMEOUT)
+
+
+def test_price_of_balance_and_warnings_follow_the_solve(
+    qtbot: QtBot, window: MainWindow, qtmodeltester: object
+) -> None:
+    price = window.price
+    assert price is not None and price.price > 0
+    summary = window.insight_panel.summary.text()
+    assert f"{price.price:,.0f}" in summary
+    model = window.insight_panel.floors
+    assert model.rowCount() == len(price.floors) >= 1
+    assert model.index(0, 0).data() == price.floors[0].function
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
+    assert (
+        "Finance &amp; legal is cut by" in window.insight_panel.warning_texts()
+        or "Finance & legal is cut by" in window.insight_panel.warning_texts()
+    )
+    assert window.tabs.tabText(window.tabs.indexOf(window.insight_panel)) == "Price of balance (1 ⚠)"
+
+
+def test_frontier_computed_shown_and_a_point_loaded(qtbot: QtBot, window: MainWindow) -> None:
+    with qtbot.waitSignal(window.frontier_finished, timeout=TIMEOUT) as done:
+        window.compute_frontier()
+    frontier = done.args[0]
+    assert isinstance(frontier, Frontier)
+    view = window.frontier_view
+    chart = view.chart_view.chart()
+    names = [series.name() for series in chart.series()]
+    assert names[:2] == ["Customer impact", "Total impact"]
+    assert "The plan" in names and "Knee" in names
+    assert any(name.startswith("Share min 30") for name in names)
+    point = frontier.points[-1]
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
+        view._on_series_clicked(QPointF(point.internal_share * 100, 0.0))
+    assert window.plan.policy.internal_share_min == pytest.approx(point.internal_share)
+    assert window.undo_action.text().startswith("&Undo Fix the internal share at")
+    result = solved.args[0]
+    assert result.internal_share == pytest.approx(point.internal_share, abs=1e-6)
+    assert result.impact.total == pytest.approx(point.impact.total, rel=1e-3)
+
+
+def test_floor_price_model_alone(qtmodeltester: object) -> None:
+    from planner.insight import price_of_balance
+
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    price = price_of_balance(plan)
+    assert price is not None
+    model = FloorPriceModel()
+    model.set_floors(price.floors)
+    qtmodeltester.check(model)  # type: ignore[attr-defined]
