@@ -137,6 +137,7 @@ class FrontierView(QWidget):
     """Customer impact against internal share; hover for the figures, click to load a point."""
 
     compute_requested = Signal()
+    export_requested = Signal()
     #: A point clicked: the internal share to fix.
     point_chosen = Signal(float)
 
@@ -149,8 +150,12 @@ class FrontierView(QWidget):
         self.info.setWordWrap(True)
         self.compute_button = QPushButton("Compute frontier")
         self.compute_button.clicked.connect(self.compute_requested)
+        self.export_button = QPushButton("Export frontier…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_requested)
         bar.addWidget(self.info, 1)
         bar.addWidget(self.compute_button)
+        bar.addWidget(self.export_button)
         layout.addLayout(bar)
         self.chart_view = QChartView()
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -161,6 +166,7 @@ class FrontierView(QWidget):
 
     def show_frontier(self, frontier: Frontier) -> None:
         self.frontier = frontier
+        self.export_button.setEnabled(bool(frontier.points))
         chart = QChart()
         chart.setTitle("Balance frontier: impact at each internal share")
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)

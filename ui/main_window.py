@@ -323,6 +323,7 @@ class MainWindow(QMainWindow):
         self._frontier.finished.connect(self._on_frontier_finished)
         self.frontier_view.compute_requested.connect(self.compute_frontier)
         self.frontier_view.point_chosen.connect(self._on_frontier_point_chosen)
+        self.frontier_view.export_requested.connect(self._on_export_frontier_requested)
         self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
 
     # -- the plan --------------------------------------------------------------------
@@ -443,6 +444,31 @@ class MainWindow(QMainWindow):
             return
         self.frontier_view.show_frontier(frontier)
         self.frontier_finished.emit(frontier)
+
+    def export_frontier(self, path: str | Path) -> None:
+        frontier, plan = self.frontier_view.frontier, self.plan
+        if frontier is None:
+            return
+        target = Path(path)
+
+        def export(_progress: object) -> str:
+            from models.export import write_frontier
+
+            return str(write_frontier(target, plan, frontier))
+
+        self._exporter.start(export)
+
+    def _on_export_frontier_requested(self) -> None:
+        suggested = (
+            self.path.with_name(f"{self.path.stem} frontier.xlsx")
+            if self.path
+            else Path.home() / "frontier.xlsx"
+        )
+        name, _filter = QFileDialog.getSaveFileName(
+            self, "Export frontier", str(suggested), "Excel workbooks (*.xlsx)"
+        )
+        if name:
+            self.export_frontier(name if name.lower().endswith(".xlsx") else f"{name}.xlsx")
 
     def _on_frontier_point_chosen(self, share: float) -> None:
         """Load a frontier point as the plan: the internal share fixed there (undoable)."""

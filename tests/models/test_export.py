@@ -112,3 +112,14 @@ def test_block_refuses_numbers_excel_cannot_hold(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="not a finite number"):
         write_result(tmp_path / "nan.xlsx", plan, broken)
     assert not list(tmp_path.glob("*.xlsx"))  # nothing half-written left behind
+
+
+def test_balance_check_thresholds_survive_the_round_trip(tmp_path: Path) -> None:
+    from models.domain import Checks
+
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    custom = plan.with_policy(checks=Checks(internal_cut=0.1, acquisition_multiple=3.5, concentration=0.6))
+    again = read_plan(write_result(tmp_path / "checks.xlsx", custom, solve(custom))).plan
+    assert again is not None
+    assert again.policy == custom.policy

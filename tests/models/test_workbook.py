@@ -373,3 +373,22 @@ def test_every_issue_is_reported_at_once(make_book: MakeBook) -> None:
     rows = [*GOOD, ["x", "IT", "TBD"], ["y", None, 3], ["z", "IT", -1]]
     report = read_plan(make_book({"Budget": rows}))
     assert [(i.row, i.column) for i in report.issues] == [(4, "C"), (5, "B"), (6, "C")]
+
+
+def test_balance_check_thresholds_are_policy_settings(make_book: MakeBook) -> None:
+    path = make_book(
+        {
+            "Budget": GOOD,
+            "Policy": [
+                ["Setting", "Value"],
+                ["Warn internal cut", "10%"],
+                ["Warn line share", "35%"],
+                ["Warn acquisition multiple", 3],
+            ],
+        }
+    )
+    report = read_plan(path)
+    assert report.plan is not None, report.issues
+    checks = report.plan.policy.checks
+    assert (checks.internal_cut, checks.line_share, checks.acquisition_multiple) == (0.1, 0.35, 3.0)
+    assert checks.internal_share == 0.2  # the default where the sheet is silent

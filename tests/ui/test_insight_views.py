@@ -49,7 +49,7 @@ def test_price_of_balance_and_warnings_follow_the_solve(
     assert window.tabs.tabText(window.tabs.indexOf(window.insight_panel)) == "Price of balance (1 ⚠)"
 
 
-def test_frontier_computed_shown_and_a_point_loaded(qtbot: QtBot, window: MainWindow) -> None:
+def test_frontier_computed_shown_and_a_point_loaded(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     with qtbot.waitSignal(window.frontier_finished, timeout=TIMEOUT) as done:
         window.compute_frontier()
     frontier = done.args[0]
@@ -60,6 +60,14 @@ def test_frontier_computed_shown_and_a_point_loaded(qtbot: QtBot, window: MainWi
     assert names[:2] == ["Customer impact", "Total impact"]
     assert "The plan" in names and "Knee" in names
     assert any(name.startswith("Share min 30") for name in names)
+    assert view.export_button.isEnabled()
+    target = tmp_path / "frontier.xlsx"
+    with qtbot.waitSignal(window.export_finished, timeout=TIMEOUT):
+        window.export_frontier(target)
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(target)["Frontier"]
+    assert sheet.max_row >= len(frontier.points) + 1
     point = frontier.points[-1]
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
         view._on_series_clicked(QPointF(point.internal_share * 100, 0.0))
