@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Final
@@ -71,6 +72,7 @@ MESSAGES: Final = {
 SOLVE_DELAY_MS: Final = 250
 #: Follow-up steps wait this long, so input and timers are served between them.
 FOLLOW_UP_MS: Final = 5
+INSIGHT_DELAY_MS: Final = 150
 MAX_RECENT: Final = 8
 
 
@@ -113,6 +115,10 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: QSettings | None = None) -> None:
         super().__init__()
+        # Work threads hand the interpreter back to the window's thread within a
+        # millisecond (Python's default is 5 ms): painting a table calls into
+        # Python hundreds of times, and each call may wait for a busy worker.
+        sys.setswitchinterval(min(sys.getswitchinterval(), 0.001))
         self.settings = settings or QSettings("Fulcrum", "Fulcrum")
         self.setWindowTitle("Fulcrum[*]")
         self.setAcceptDrops(True)
@@ -398,12 +404,15 @@ class MainWindow(QMainWindow):
         self.totals_model.set_result(plan, result)
         self._show_explanation(result)
         self._show_status(result)
-        self._start_insight(plan, result)
+        # After the allocation is painted, so the two do not compete.
+        QTimer.singleShot(INSIGHT_DELAY_MS, self, lambda: self._start_insight(plan, result))
         QTimer.singleShot(FOLLOW_UP_MS, self, lambda: self._show_charts(plan, result))
         self.solve_finished.emit(result)
 
     def _start_insight(self, plan: Plan, result: Result) -> None:
         """The price of balance and the balance check, off the window's thread."""
+        if plan != self.plan:
+            return  # a newer edit: its own solve will start it
         if not result.is_optimal:
             self.insight_panel.show_insight(None, ())
             return
@@ -538,9 +547,13 @@ class MainWindow(QMainWindow):
         model, header = view.model(), view.horizontalHeader()
         metrics = view.fontMetrics()
         rows = min(model.rowCount(), sample)
+        cell_text = getattr(model, "cell_text", None)
         for column in range(model.columnCount()):
             texts = [str(model.headerData(column, Qt.Orientation.Horizontal) or "")]
-            texts += [str(model.index(row, column).data() or "") for row in range(rows)]
+            if cell_text is not None:
+                texts += [cell_text(row, column) for row in range(rows)]
+            else:
+                texts += [str(model.index(row, column).data() or "") for row in range(rows)]
             width = max(metrics.horizontalAdvance(text) for text in texts) + 18
             header.resizeSection(column, min(max(width, 60), 260))
 

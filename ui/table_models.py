@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Sequence
 from typing import Any
 
@@ -79,7 +80,16 @@ def _line_sort_key(line: Line, field: str) -> Any:
     return value
 
 
-class OrderedModel(QAbstractTableModel):
+class _TextCells:
+    """Display text of a cell without building a model index from outside (slow through the bindings)."""
+
+    def cell_text(self, row: int, column: int) -> str:
+        model = typing.cast(QAbstractTableModel, self)
+        value = model.data(model.createIndex(row, column), Qt.ItemDataRole.DisplayRole)
+        return "" if value is None else str(value)
+
+
+class OrderedModel(_TextCells, QAbstractTableModel):
     """A table of items shown filtered and sorted by the model itself.
 
     Sorting is one ``list.sort`` with a key per item, so tens of thousands of
@@ -378,7 +388,7 @@ class AllocationModel(OrderedModel):
 _TOTAL_COLUMNS = ("Group", "Current", "Allocated", "Change", "Change %", "Share")
 
 
-class TotalsModel(QAbstractTableModel):
+class TotalsModel(_TextCells, QAbstractTableModel):
     """Totals per function, then per kind, then for the whole plan."""
 
     def __init__(self) -> None:
@@ -445,7 +455,7 @@ class TotalsModel(QAbstractTableModel):
 _ISSUE_COLUMNS = ("Sheet", "Row", "Column", "Message")
 
 
-class IssuesModel(QAbstractTableModel):
+class IssuesModel(_TextCells, QAbstractTableModel):
     """The import report: every issue with its place, then notes."""
 
     def __init__(self) -> None:
