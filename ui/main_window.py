@@ -165,6 +165,10 @@ class MainWindow(QMainWindow):
             column = next(n for n, f in enumerate(LINE_FIELDS) if f.name == field)
             self.budget_view.setItemDelegateForColumn(column, ChoiceDelegate(choices, self.budget_view))
         self.function_filter = QComboBox()
+        self.function_filter.setMinimumContentsLength(14)
+        self.function_filter.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         self.kind_filter = QComboBox()
         self.kind_filter.addItem("All kinds", None)
         self.kind_filter.addItem("Customer", Kind.CUSTOMER)
