@@ -204,8 +204,9 @@ class _ShareModel:
                 return None
             values = self.highs.getSolution().col_value
             total, inside = values[self.total], values[self.internal]
-            gap = inside - share * total
-            if (gap >= -_SHARE_TOLERANCE * total) if lowest else (gap <= _SHARE_TOLERANCE * total):
+            # At the extreme share s the best of I - s T is exactly 0; from any start
+            # (an unreachable share included) s = I / T moves to it in a few steps.
+            if abs(inside - share * total) <= _SHARE_TOLERANCE * total:
                 return min(max(share, 0.0), 1.0)
             share = inside / total
         return min(max(share, 0.0), 1.0)

@@ -232,3 +232,19 @@ def test_concentration_warning() -> None:
     warnings = balance_check(plan, solve(plan))
     assert [w.code for w in warnings] == ["concentration"]
     assert warnings[0].lines == ("Line 0", "Line 1")
+
+
+def test_frontier_of_a_plan_whose_own_share_minimum_cannot_hold() -> None:
+    # Internal lines can take 10 to 30 of 101: shares 9.9% to 29.7%; the plan asks for 30%.
+    lines = (
+        Line("l0", "HR", Kind.INTERNAL, 10.0, max_change=0.5),
+        Line("l1", "IT", Kind.INTERNAL, 10.0, max_change=0.5),
+        Line("l2", "Service", Kind.CUSTOMER, 10.0),
+        Line("l3", "Acquisition", Kind.CUSTOMER, 71.0),
+    )
+    plan = Plan(lines, Policy(total_budget=101.0, spend_whole_budget=True, internal_share_min=0.3))
+    assert solve(plan).status is Status.INFEASIBLE
+    frontier = balance_frontier(plan, 5)
+    assert [p.status for p in frontier.points] == ["optimal"] * 5
+    assert frontier.points[0].internal_share == pytest.approx(10 / 101)
+    assert frontier.points[-1].internal_share == pytest.approx(30 / 101)
