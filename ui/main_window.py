@@ -128,6 +128,8 @@ class MainWindow(QMainWindow):
         self.result_plan: Plan | None = None
         self.price: PriceOfBalance | None = None
         self.warnings: tuple[BalanceWarning, ...] = ()
+        #: The plan ``price`` and ``warnings`` belong to.
+        self.insight_plan: Plan | None = None
         #: The scenario the plan on screen came from, if any (the parent of a scenario saved from it).
         self.scenario_origin: str | None = None
         self.path: Path | None = None
@@ -432,8 +434,7 @@ class MainWindow(QMainWindow):
         plan, price, warnings = outcome
         if plan != self.plan:
             return
-        self.price = price
-        self.warnings = warnings
+        self.price, self.warnings, self.insight_plan = price, warnings, plan
         self.insight_panel.show_insight(price, warnings)
         count = len(warnings)
         self.tabs.setTabText(
@@ -601,11 +602,16 @@ class MainWindow(QMainWindow):
             return
         plan = self.plan
         target = Path(path)
+        known = (self.price, self.warnings) if self.insight_plan == plan else None
 
         def export(_progress: object) -> str:
             from models.export import write_result
 
-            return str(write_result(target, plan, result))
+            price, warnings = known or (
+                price_of_balance(plan, result) if result.is_optimal else None,
+                balance_check(plan, result),
+            )
+            return str(write_result(target, plan, result, price=price, warnings=warnings))
 
         self._exporter.start(export)
 

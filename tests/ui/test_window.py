@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import openpyxl
 import pytest
 from PySide6.QtCore import QSettings, Qt, QThreadPool
 from PySide6.QtGui import QImage
@@ -180,6 +181,8 @@ def test_export_writes_a_workbook_the_core_reads_back(
     report = read_plan(target)
     assert report.plan is not None, report.issues
     assert report.plan.lines == plan.lines
+    sheets = openpyxl.load_workbook(target, read_only=True).sheetnames
+    assert {"Price of balance", "Balance check"} <= set(sheets)
     assert window.status_label.text() == MESSAGES["exported"].format(path=target)
     assert result.is_optimal
 
