@@ -15,7 +15,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -160,28 +160,18 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
 
 
 def _solve_command(args: argparse.Namespace) -> int:
-    report = read_plan(args.plan)
-    if not report.ok or report.plan is None:
-        result = Result(
-            Status.INVALID_INPUT, issues=report.issues, message="The workbook has problems to fix"
-        )
-        if args.json:
-            print(json.dumps(result_json(result, report)))
-        else:
-            _print_issues(report.issues, args.plan, sys.stderr)
+    plan, report = _read_or_report(args.plan, args.json)
+    if plan is None:
         return EXIT_CODES[Status.INVALID_INPUT]
-    plan = report.plan
     objective = Objective(args.objective) if args.objective else None
     result = solve(plan, objective=objective, solver=SolverName(args.solver), time_limit=args.time_limit)
     code = EXIT_CODES[result.status]
     price = price_of_balance(plan, result, solver=SolverName(args.solver)) if result.is_optimal else None
     warnings = balance_check(plan, result)
-    if args.out:
-        try:
-            write_result(args.out, plan, result, price=price, warnings=warnings)
-        except ExportError as error:
-            print(f"Export failed: {error}", file=sys.stderr)
-            code = 3
+    if args.out and not _exported(
+        lambda: write_result(args.out, plan, result, price=price, warnings=warnings)
+    ):
+        code = 3
     if args.json:
         data = result_json(result, report)
         data["price_of_balance"] = price_json(price)
@@ -247,24 +237,13 @@ def frontier_json(frontier: Frontier) -> dict[str, Any]:
 
 
 def _frontier_command(args: argparse.Namespace) -> int:
-    plan, report = _load(args.plan)
+    plan, _report = _read_or_report(args.plan, args.json)
     if plan is None:
-        failed = Result(
-            Status.INVALID_INPUT, issues=report.issues, message="The workbook has problems to fix"
-        )
-        if args.json:
-            print(json.dumps(result_json(failed, report)))
-        else:
-            _print_issues(report.issues, args.plan, sys.stderr)
         return EXIT_CODES[Status.INVALID_INPUT]
     frontier = balance_frontier(plan, args.points)
     code = 0 if frontier.points else EXIT_CODES[Status.INFEASIBLE]
-    if args.out:
-        try:
-            write_frontier(args.out, plan, frontier)
-        except ExportError as error:
-            print(f"Export failed: {error}", file=sys.stderr)
-            code = 3
+    if args.out and not _exported(lambda: write_frontier(args.out, plan, frontier)):
+        code = 3
     if args.json:
         print(json.dumps(frontier_json(frontier)))
         return code
@@ -290,24 +269,35 @@ def _frontier_command(args: argparse.Namespace) -> int:
     return code
 
 
-def _load(path: str) -> tuple[Plan | None, ImportReport]:
+def _read_or_report(path: str, as_json: bool, **extra: object) -> tuple[Plan | None, ImportReport]:
+    """The plan in ``path``, or None after printing its problems (as JSON with ``extra``, or readably)."""
     report = read_plan(path)
-    return (report.plan if report.ok else None), report
+    if report.ok and report.plan is not None:
+        return report.plan, report
+    failed = Result(Status.INVALID_INPUT, issues=report.issues, message="The workbook has problems to fix")
+    if as_json:
+        print(json.dumps({**extra, **result_json(failed, report)}))
+    else:
+        _print_issues(report.issues, path, sys.stderr)
+    return None, report
+
+
+def _exported(write: Callable[[], object]) -> bool:
+    """Run an export; an export that fails is a message on standard error."""
+    try:
+        write()
+    except ExportError as error:
+        print(f"Export failed: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def _compare_command(args: argparse.Namespace) -> int:
     items: list[Compared] = []
     names: set[str] = set()
     for path in args.plans:
-        plan, report = _load(path)
+        plan, _report = _read_or_report(path, args.json, file=path)
         if plan is None:
-            if args.json:
-                failed = Result(
-                    Status.INVALID_INPUT, issues=report.issues, message="The workbook has problems to fix"
-                )
-                print(json.dumps({"file": path, **result_json(failed, report)}))
-            else:
-                _print_issues(report.issues, path, sys.stderr)
             return EXIT_CODES[Status.INVALID_INPUT]
         name, n = Path(path).stem, 2
         while name in names:
@@ -316,12 +306,8 @@ def _compare_command(args: argparse.Namespace) -> int:
         items.append(Compared(name, plan, solve(plan, solver=SolverName(args.solver))))
     comparison = compare(items)
     code = 0
-    if args.out:
-        try:
-            write_comparison(args.out, items, comparison)
-        except ExportError as error:
-            print(f"Export failed: {error}", file=sys.stderr)
-            code = 3
+    if args.out and not _exported(lambda: write_comparison(args.out, items, comparison)):
+        code = 3
     if args.json:
         print(json.dumps({"scenarios": [_scenario_json(item) for item in items]}))
     else:
@@ -374,10 +360,7 @@ def _project_command(args: argparse.Namespace) -> int:
             print("--export needs --out FILE.xlsx", file=sys.stderr)
             return 2
         result = scenario.result if scenario.result is not None else solve(scenario.plan)
-        try:
-            write_result(args.out, scenario.plan, result)
-        except ExportError as error:
-            print(f"Export failed: {error}", file=sys.stderr)
+        if not _exported(lambda: write_result(args.out, scenario.plan, result)):
             return 3
         print(f"Scenario {scenario.name!r} written to {args.out}")
         return 0
