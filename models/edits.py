@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, TypeVar
 
 from models import cells, fields
 from models.cells import CellError
@@ -46,6 +46,9 @@ __all__ = [
     "set_objective",
     "set_policy",
 ]
+
+
+_T = TypeVar("_T")
 
 
 class EditError(ValueError):
@@ -186,42 +189,32 @@ def set_function_bound(plan: Plan, function: str, which: str, bound: Bound | Non
     return set_policy(plan, functions=tuple(rules))
 
 
-def parse_bound(text: str) -> Bound | None:
-    """A floor or cap as typed: ``1,200,000``, ``8%`` (of the budget), ``95% of current``; blank clears."""
+def _optional(text: str, parse: Callable[[str], _T], label: str = "") -> _T | None:
+    """``parse(text)``, None for blank text; a value that cannot be read is an :class:`EditError`."""
     if not text.strip():
         return None
     try:
-        return fields.parse_bound(text)
+        return parse(text)
     except CellError as error:
-        raise EditError(str(error)) from None
+        raise EditError(f"{label}: {error}" if label else str(error)) from None
+
+
+def parse_bound(text: str) -> Bound | None:
+    """A floor or cap as typed: ``1,200,000``, ``8%`` (of the budget), ``95% of current``; blank clears."""
+    return _optional(text, fields.parse_bound)
 
 
 def parse_share(text: str) -> float | None:
-    if not text.strip():
-        return None
-    try:
-        return fields.parse_share(text)
-    except CellError as error:
-        raise EditError(str(error)) from None
+    return _optional(text, fields.parse_share)
 
 
 def parse_change_limit(text: str) -> float | None:
-    if not text.strip():
-        return None
-    try:
-        return fields.parse_change_limit(text)
-    except CellError as error:
-        raise EditError(str(error)) from None
+    return _optional(text, fields.parse_change_limit)
 
 
 def parse_budget(text: str) -> float | None:
     """The total budget as typed; blank means today's total spend."""
-    if not text.strip():
-        return None
-    try:
-        return fields.parse_amount(text)
-    except CellError as error:
-        raise EditError(f"Total budget: {error}") from None
+    return _optional(text, fields.parse_amount, "Total budget")
 
 
 def add_ratio(plan: Plan, left: str, factor: float, right: str) -> Plan:
