@@ -473,16 +473,9 @@ class MainWindow(QMainWindow):
         self._exporter.start(export)
 
     def _on_export_frontier_requested(self) -> None:
-        suggested = (
-            self.path.with_name(f"{self.path.stem} frontier.xlsx")
-            if self.path
-            else Path.home() / "frontier.xlsx"
-        )
-        name, _filter = QFileDialog.getSaveFileName(
-            self, "Export frontier", str(suggested), "Excel workbooks (*.xlsx)"
-        )
+        name = self.ask_xlsx_path("Export frontier", "frontier")
         if name:
-            self.export_frontier(name if name.lower().endswith(".xlsx") else f"{name}.xlsx")
+            self.export_frontier(name)
 
     def _on_frontier_point_chosen(self, share: float) -> None:
         """Load a frontier point as the plan: the internal share fixed there (undoable)."""
@@ -616,16 +609,21 @@ class MainWindow(QMainWindow):
         self._exporter.start(export)
 
     def _on_export_triggered(self) -> None:
-        suggested = (
-            self.path.with_name(f"{self.path.stem} allocation.xlsx")
-            if self.path
-            else Path.home() / "allocation.xlsx"
-        )
-        name, _filter = QFileDialog.getSaveFileName(
-            self, "Export allocation", str(suggested), "Excel workbooks (*.xlsx)"
-        )
+        name = self.ask_xlsx_path("Export allocation", "allocation")
         if name:
-            self.export_to(name if name.lower().endswith(".xlsx") else f"{name}.xlsx")
+            self.export_to(name)
+
+    def ask_xlsx_path(self, title: str, what: str) -> str | None:
+        """Where to write an export: asked, suggested beside the open workbook; None if cancelled."""
+        suggested = (
+            self.path.with_name(f"{self.path.stem} {what}.xlsx")
+            if self.path
+            else Path.home() / f"{what}.xlsx"
+        )
+        name, _filter = QFileDialog.getSaveFileName(self, title, str(suggested), "Excel workbooks (*.xlsx)")
+        if not name:
+            return None
+        return name if name.lower().endswith(".xlsx") else f"{name}.xlsx"
 
     def _on_export_finished(self, path: object) -> None:
         self.status_label.setText(MESSAGES["exported"].format(path=path))

@@ -384,10 +384,7 @@ class ProjectController(QObject):
         self.comparison_ready.emit(comparison)
 
     def _export_comparison(self, items: list[Compared], comparison: object) -> None:
-        folder = self.path.parent if self.path else Path.home()
-        name, _filter = QFileDialog.getSaveFileName(
-            self.window, "Export comparison", str(folder / "comparison.xlsx"), "Excel workbooks (*.xlsx)"
-        )
+        name = self.window.ask_xlsx_path("Export comparison", "comparison")
         if name:
             self.export_comparison(name, items, comparison)
 
