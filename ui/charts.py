@@ -18,7 +18,7 @@ from PySide6.QtGui import QColor, QPainter, QPen
 from models.domain import Kind, Plan, normalise_name
 from models.result import Result
 
-__all__ = ["FunctionChart", "SplitChart", "money_unit"]
+__all__ = ["FunctionChart", "SplitChart", "money_bars", "money_unit"]
 
 CURRENT = QColor("#9AA7B8")
 ALLOCATED = QColor("#1F3A5F")
@@ -32,6 +32,29 @@ def money_unit(largest: float) -> tuple[float, str]:
         if largest >= divisor:
             return divisor, name
     return 1.0, "units"
+
+
+def money_bars(chart: QChart, categories: list[str], sets: list[tuple[str, QColor, list[float]]]) -> None:
+    """Horizontal bars, one set per ``(name, colour, values)``, the first category on top."""
+    divisor, unit = money_unit(max((v for _n, _c, values in sets for v in values), default=0.0))
+    series = QHorizontalBarSeries()
+    for name, colour, values in sets:
+        bars = QBarSet(name)
+        bars.setColor(colour)
+        bars.append([v / divisor for v in values[::-1]])
+        series.append(bars)
+    chart.addSeries(series)
+    axis_categories = QBarCategoryAxis()
+    axis_categories.append(categories[::-1])
+    chart.addAxis(axis_categories, Qt.AlignmentFlag.AlignLeft)
+    series.attachAxis(axis_categories)
+    axis = QValueAxis()
+    axis.setTitleText(unit)
+    axis.setLabelFormat("%.1f")
+    axis.setMin(0.0)
+    chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
+    series.attachAxis(axis)
+    axis.applyNiceNumbers()
 
 
 class FunctionChart(QChartView):
@@ -49,32 +72,13 @@ class FunctionChart(QChartView):
         chart.setTitle("Current and allocated spend per function")
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
         chart.setMargins(QMargins(4, 4, 4, 4))
-        functions = plan.functions()[::-1]  # first function on top
+        functions = plan.functions()
         current = plan.function_current()
         values_now = [current.get(normalise_name(f), 0.0) for f in functions]
-        optimal = result is not None and result.is_optimal
-        values_new = [result.totals.get(f, 0.0) for f in functions] if optimal and result is not None else []
-        divisor, unit = money_unit(max([*values_now, *values_new, 0.0]))
-        series = QHorizontalBarSeries()
-        for label, values, colour in (("Current", values_now, CURRENT), ("Allocated", values_new, ALLOCATED)):
-            if not values:
-                continue
-            bars = QBarSet(label)
-            bars.setColor(colour)
-            bars.append([v / divisor for v in values])
-            series.append(bars)
-        chart.addSeries(series)
-        categories = QBarCategoryAxis()
-        categories.append(functions)
-        chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
-        series.attachAxis(categories)
-        axis = QValueAxis()
-        axis.setTitleText(unit)
-        axis.setLabelFormat("%.1f")
-        axis.setMin(0.0)
-        chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
-        series.attachAxis(axis)
-        axis.applyNiceNumbers()
+        sets = [("Current", CURRENT, values_now)]
+        if result is not None and result.is_optimal:
+            sets.append(("Allocated", ALLOCATED, [result.totals.get(f, 0.0) for f in functions]))
+        money_bars(chart, functions, sets)
         self.setChart(chart)
 
 

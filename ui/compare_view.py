@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCharts import QBarCategoryAxis, QBarSet, QChart, QChartView, QHorizontalBarSeries, QValueAxis
+from PySide6.QtCharts import QChart, QChartView
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget
 
 from models.compare import Comparison, Row
 from models.edits import format_money, format_percent
-from ui.charts import money_unit
+from ui.charts import money_bars
 
 __all__ = ["CompareDialog", "ComparisonModel"]
 
@@ -145,25 +145,10 @@ def _function_chart(comparison: Comparison) -> QChart:
     chart = QChart()
     chart.setTitle("Allocation per function")
     chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
-    rows = comparison.functions[::-1]
-    largest = max((v for row in rows for v in row.values if v is not None), default=0.0)
-    divisor, unit = money_unit(largest)
-    series = QHorizontalBarSeries()
-    for k, name in enumerate(comparison.names):
-        bars = QBarSet(name)
-        bars.setColor(QColor(_COLOURS[k % len(_COLOURS)]))
-        bars.append([(row.values[k] or 0.0) / divisor for row in rows])
-        series.append(bars)
-    chart.addSeries(series)
-    categories = QBarCategoryAxis()
-    categories.append([row.label for row in rows])
-    chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
-    series.attachAxis(categories)
-    axis = QValueAxis()
-    axis.setTitleText(unit)
-    axis.setLabelFormat("%.1f")
-    axis.setMin(0.0)
-    chart.addAxis(axis, Qt.AlignmentFlag.AlignBottom)
-    series.attachAxis(axis)
-    axis.applyNiceNumbers()
+    rows = comparison.functions
+    sets = [
+        (name, QColor(_COLOURS[k % len(_COLOURS)]), [row.values[k] or 0.0 for row in rows])
+        for k, name in enumerate(comparison.names)
+    ]
+    money_bars(chart, [row.label for row in rows], sets)
     return chart
