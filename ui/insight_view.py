@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QScatterSeries, QValueAxis
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, QPointF, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QCursor, QPainter, QPen
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -22,16 +22,18 @@ from PySide6.QtWidgets import (
 from models.edits import format_money, format_percent
 from models.insight import BalanceWarning, FloorPrice, Frontier, PriceOfBalance
 from ui.charts import money_unit
+from ui.table_models import HeaderedTable
 
 __all__ = ["FloorPriceModel", "FrontierView", "InsightPanel"]
 
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-_COLUMNS = ("Binding floor", "Floor", "Impact per unit", "Price holds from", "to")
 
 
-class FloorPriceModel(QAbstractTableModel):
+class FloorPriceModel(HeaderedTable):
     """Each binding internal floor: its price and the range of floors over which the price holds."""
+
+    COLUMNS = ("Binding floor", "Floor", "Impact per unit", "Price holds from", "to")
 
     def __init__(self) -> None:
         super().__init__()
@@ -44,16 +46,6 @@ class FloorPriceModel(QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._floors)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():

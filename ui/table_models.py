@@ -27,7 +27,7 @@ from models.edits import (
 from models.issues import Issue
 from models.result import Result
 
-__all__ = ["AllocationModel", "BudgetModel", "IssuesModel", "OrderedModel", "TotalsModel"]
+__all__ = ["AllocationModel", "BudgetModel", "HeaderedTable", "IssuesModel", "OrderedModel", "TotalsModel"]
 
 SORT_ROLE = Qt.ItemDataRole.UserRole + 1
 TOTAL_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -78,6 +78,22 @@ def _line_sort_key(line: Line, field: str) -> Any:
     if isinstance(value, str):
         return value.casefold()
     return value
+
+
+class HeaderedTable(QAbstractTableModel):
+    """A flat table whose columns are the titles in ``COLUMNS``."""
+
+    COLUMNS: tuple[str, ...] = ()
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.COLUMNS[section]
+        return None
 
 
 class _TextCells:
@@ -304,8 +320,10 @@ _ALLOCATION_COLUMNS = (
 )
 
 
-class AllocationModel(OrderedModel):
+class AllocationModel(OrderedModel, HeaderedTable):
     """Current against allocated spend per line, with the rule that binds each; sortable."""
+
+    COLUMNS = _ALLOCATION_COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
@@ -331,16 +349,6 @@ class AllocationModel(OrderedModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._order)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_ALLOCATION_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _ALLOCATION_COLUMNS[section]
-        return None
 
     def _raw(self, item: int) -> tuple[Any, ...]:
         """Line, Function, Kind, Current, Allocated, Change, Change %, Binding rule, Shadow price."""
@@ -388,8 +396,10 @@ class AllocationModel(OrderedModel):
 _TOTAL_COLUMNS = ("Group", "Current", "Allocated", "Change", "Change %", "Share")
 
 
-class TotalsModel(_TextCells, QAbstractTableModel):
+class TotalsModel(_TextCells, HeaderedTable):
     """Totals per function, then per kind, then for the whole plan."""
+
+    COLUMNS = _TOTAL_COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
@@ -416,16 +426,6 @@ class TotalsModel(_TextCells, QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_TOTAL_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _TOTAL_COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ROLES or not index.isValid():
@@ -455,8 +455,10 @@ class TotalsModel(_TextCells, QAbstractTableModel):
 _ISSUE_COLUMNS = ("Sheet", "Row", "Column", "Message")
 
 
-class IssuesModel(_TextCells, QAbstractTableModel):
+class IssuesModel(_TextCells, HeaderedTable):
     """The import report: every issue with its place, then notes."""
+
+    COLUMNS = _ISSUE_COLUMNS
 
     def __init__(self) -> None:
         super().__init__()
@@ -471,16 +473,6 @@ class IssuesModel(_TextCells, QAbstractTableModel):
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(_ISSUE_COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return _ISSUE_COLUMNS[section]
-        return None
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ROLES or not index.isValid():
