@@ -56,7 +56,9 @@ class Runner(QObject):
         self._pool = pool or QThreadPool.globalInstance()
         self._latest = 0
         self._running = 0
-        self._signals = _Signals(self)
+        # No parent: a task still running when the runner goes (its window closed)
+        # keeps the signals alive through its own reference and reports to no one.
+        self._signals = _Signals()
         self._signals.progressed.connect(self._on_task_progressed)
         self._signals.finished.connect(self._on_task_finished)
         self._signals.failed.connect(self._on_task_failed)
