@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QPointF, QSettings, QThreadPool
+from PySide6.QtCore import QPointF
 from pytestqt.qtbot import QtBot
 
 from models.insight import Frontier
 from models.workbook import read_plan
 from tests.conftest import SAMPLE
+from tests.ui.conftest import NewWindow
 from ui.insight_view import FloorPriceModel
 from ui.main_window import MainWindow
 
@@ -19,16 +19,13 @@ TIMEOUT = 20_000
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    shown = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    shown.projects.ask_unsaved = lambda: "discard"
-    qtbot.addWidget(shown)
+def window(qtbot: QtBot, new_window: NewWindow) -> MainWindow:
+    shown = new_window()
     plan = read_plan(SAMPLE).plan
     assert plan is not None
     with qtbot.waitSignal(shown.insight_finished, timeout=TIMEOUT):
         shown.load_plan(plan, None)
-    yield shown
-    QThreadPool.globalInstance().waitForDone(TIMEOUT)
+    return shown
 
 
 def test_price_of_balance_and_warnings_follow_the_solve(

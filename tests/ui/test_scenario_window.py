@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
-from PySide6.QtCore import QSettings, Qt, QThreadPool
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
@@ -21,6 +20,7 @@ from models.scenarios import add_scenario, set_notes
 from models.workbook import read_plan
 from planner.solve import solve
 from tests.conftest import SAMPLE
+from tests.ui.conftest import NewWindow
 from ui.compare_view import CompareDialog, ComparisonModel
 from ui.main_window import MainWindow
 from ui.project_controller import recovery_path
@@ -29,17 +29,13 @@ TIMEOUT = 20_000
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    shown = MainWindow(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
-    shown.projects.ask_unsaved = lambda: "discard"
-    shown.projects.ask_restore = lambda: True
-    qtbot.addWidget(shown)
+def window(qtbot: QtBot, new_window: NewWindow) -> MainWindow:
+    shown = new_window()
     plan = read_plan(SAMPLE).plan
     assert plan is not None
     with qtbot.waitSignal(shown.solve_finished, timeout=TIMEOUT):
         shown.load_plan(plan, None)
-    yield shown
-    QThreadPool.globalInstance().waitForDone(TIMEOUT)
+    return shown
 
 
 def solved(qtbot: QtBot, window: MainWindow, plan: Plan) -> Result:
@@ -98,7 +94,9 @@ def test_choosing_a_scenario_shows_its_plan_and_result(qtbot: QtBot, window: Mai
     assert window.allocation_model.rowCount() == len(window.plan.lines)
 
 
-def test_project_saved_and_opened_keeps_everything(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+def test_project_saved_and_opened_keeps_everything(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, new_window: NewWindow
+) -> None:
     projects = window.projects
     projects.save_plan_as_scenario("Base")
     projects._change(lambda p: set_notes(p, "Base", "note"), "notes")
@@ -111,9 +109,7 @@ def test_project_saved_and_opened_keeps_everything(qtbot: QtBot, window: MainWin
     assert saved.plan == window.plan
     assert saved.scenarios == projects.project.scenarios
     # A second window opening the same project warns that it is open.
-    other = MainWindow(QSettings(str(tmp_path / "other.ini"), QSettings.Format.IniFormat))
-    other.projects.ask_unsaved = lambda: "discard"
-    qtbot.addWidget(other)
+    other = new_window("other.ini")
     lock_file = target.with_name(target.name + ".lock")
     lock_file.write_text(json.dumps({"pid": 1, "host": socket.gethostname(), "since": "earlier"}))
     assert other.projects.open_file(target)
@@ -153,7 +149,9 @@ def test_unsaved_changes_are_asked_about_on_close(qtbot: QtBot, window: MainWind
     assert open_project(target).plan.policy.total_budget == 40_000_000
 
 
-def test_autosave_and_recovery(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+def test_autosave_and_recovery(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path, new_window: NewWindow
+) -> None:
     projects = window.projects
     target = tmp_path / "p.fulcrum"
     projects.save_to(target)
@@ -164,10 +162,7 @@ def test_autosave_and_recovery(qtbot: QtBot, window: MainWindow, tmp_path: Path)
     assert written == recovery_path(target)
     assert open_project(target).plan.policy.total_budget != 41_000_000  # the project itself untouched
     # A fresh window opening the project after a crash is offered the recovered work.
-    fresh = MainWindow(QSettings(str(tmp_path / "fresh.ini"), QSettings.Format.IniFormat))
-    fresh.projects.ask_unsaved = lambda: "discard"
-    fresh.projects.ask_restore = lambda: True
-    qtbot.addWidget(fresh)
+    fresh = new_window("fresh.ini")
     written.touch()
     assert fresh.projects.open_file(target)
     assert fresh.plan.policy.total_budget == 41_000_000

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
 import pytest
-from PySide6.QtCore import QSettings, Qt, QThreadPool
+from PySide6.QtCore import Qt, QThreadPool
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -18,6 +17,7 @@ from models.domain import Basis, Bound, FunctionRule, Kind, Line, Plan, Policy
 from models.result import Result, Status
 from models.workbook import read_plan
 from tests.conftest import ROOT, SAMPLE, write_book
+from tests.ui.conftest import NewWindow
 from ui.main_window import MESSAGES, MainWindow
 from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
 
@@ -25,13 +25,8 @@ TIMEOUT = 20_000
 
 
 @pytest.fixture
-def window(qtbot: QtBot, tmp_path: Path) -> Iterator[MainWindow]:
-    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    shown = MainWindow(settings)
-    shown.projects.ask_unsaved = lambda: "discard"  # closing at the end of a test loses nothing
-    qtbot.addWidget(shown)
-    yield shown
-    QThreadPool.globalInstance().waitForDone(TIMEOUT)
+def window(new_window: NewWindow) -> MainWindow:
+    return new_window()
 
 
 def load_and_solve(qtbot: QtBot, window: MainWindow, plan: Plan) -> Result:
@@ -260,18 +255,13 @@ def test_filter_and_totals_row(qtbot: QtBot, window: MainWindow) -> None:
     assert window.budget_view.currentIndex().data() == name
 
 
-def test_settings_are_remembered(qtbot: QtBot, tmp_path: Path) -> None:
-    path = str(tmp_path / "settings.ini")
-    first = MainWindow(QSettings(path, QSettings.Format.IniFormat))
-    first.projects.ask_unsaved = lambda: "discard"
-    qtbot.addWidget(first)
+def test_settings_are_remembered(new_window: NewWindow) -> None:
+    first = new_window("shared.ini")
     first.resize(760, 560)  # within the offscreen screen, which bounds a restored geometry
     first.splitter.setSizes([400, 300])
     sizes = first.splitter.sizes()
     first.close()
-    second = MainWindow(QSettings(path, QSettings.Format.IniFormat))
-    second.projects.ask_unsaved = lambda: "discard"
-    qtbot.addWidget(second)
+    second = new_window("shared.ini")
     assert (second.size().width(), second.size().height()) == (760, 560)
     assert second.splitter.sizes() == sizes
 

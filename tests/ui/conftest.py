@@ -1,0 +1,30 @@
+"""Windows for the tests: settings of their own, and no question left waiting at the end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QSettings, QThreadPool
+from pytestqt.qtbot import QtBot
+
+from ui.main_window import MainWindow
+
+TIMEOUT = 20_000
+NewWindow = Callable[..., MainWindow]
+
+
+@pytest.fixture
+def new_window(qtbot: QtBot, tmp_path: Path) -> Iterator[NewWindow]:
+    """Make windows with settings in ``tmp_path`` (``settings="name.ini"``) that close without asking."""
+
+    def make(settings: str = "settings.ini") -> MainWindow:
+        window = MainWindow(QSettings(str(tmp_path / settings), QSettings.Format.IniFormat))
+        window.projects.ask_unsaved = lambda: "discard"
+        window.projects.ask_restore = lambda: True
+        qtbot.addWidget(window)
+        return window
+
+    yield make
+    QThreadPool.globalInstance().waitForDone(TIMEOUT)
