@@ -12,11 +12,8 @@ place, so a failed export never leaves a half-written workbook.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import math
-import os
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,6 +22,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
+from models.atomic import replacing
 from models.compare import Compared, Comparison, Row
 from models.domain import Basis, Bound, Checks, Line, Plan, normalise_name
 from models.insight import BalanceWarning, Frontier, PriceOfBalance
@@ -299,37 +297,22 @@ def _write_atomically(path: str | Path, fill: Callable[[_Book], None]) -> Path:
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise ExportError(f"{target.name}: the export must be an .xlsx file")
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"{target}: the folder {folder} does not exist")
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{target.stem}-", suffix=".xlsx", dir=folder)
+        with replacing(target, suffix=".xlsx", failure=ExportError) as temp:
+            book = xlsxwriter.Workbook(
+                str(temp),
+                {
+                    "constant_memory": False,
+                    "in_memory": True,
+                    "strings_to_formulas": False,
+                    "strings_to_numbers": False,
+                    "strings_to_urls": False,
+                },
+            )
+            fill(_Book(book))
+            book.close()
     except OSError as error:
-        raise ExportError(f"{target}: cannot write in {folder} ({error.strerror})") from None
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        book = xlsxwriter.Workbook(
-            str(temp),
-            {
-                "constant_memory": False,
-                "in_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
-        fill(_Book(book))
-        book.close()
-        os.replace(temp, target)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         raise ExportError(f"{target}: cannot be written ({error.strerror or error})") from None
-    except Exception:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
     return target
 
 

@@ -25,12 +25,12 @@ import os
 import shutil
 import socket
 import sqlite3
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
+from models.atomic import fsync, replacing
 from models.domain import Plan
 from models.result import Result
 from models.serial import SerialError, plan_from_data, result_from_data, to_data
@@ -44,6 +44,7 @@ __all__ = [
     "Scenario",
     "open_project",
     "save_project",
+    "save_recovery",
 ]
 
 APPLICATION: Final = "Fulcrum"
@@ -158,54 +159,37 @@ def _write_database(target: Path, project: Project) -> None:
         connection.close()
 
 
-def _fsync(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
-
-
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every file system lets a folder be flushed
-        handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
-
-
 def save_project(path: str | Path, project: Project) -> Path:
     """Write ``project`` to ``path`` atomically, keeping the previous version as a backup."""
     target = Path(path)
     if target.suffix != SUFFIX:
         target = target.with_name(target.name + SUFFIX)
-    folder = target.parent if str(target.parent) else Path(".")
-    if not folder.is_dir():
-        raise ProjectError(f"{target}: the folder {folder} does not exist")
     if target.exists():
         describe_refusal = _check_existing(target)
         if describe_refusal is not None:
             raise ProjectError(f"{target.name} {describe_refusal}; it is left as it is")
+    return _write(target, project, keep_backup=True)
+
+
+def save_recovery(path: str | Path, project: Project) -> Path:
+    """Unsaved work, written the same atomic way to exactly ``path``, with no backup."""
+    return _write(Path(path), project, keep_backup=False)
+
+
+def _write(target: Path, project: Project, *, keep_backup: bool) -> Path:
+    backup_temp = target.with_name(f".{target.name}.bak-tmp")
     try:
-        handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=folder)
-    except OSError as error:
-        raise ProjectError(f"{target}: cannot write in {folder} ({error.strerror})") from None
-    os.close(handle)
-    temp = Path(temp_name)
-    try:
-        temp.unlink()  # SQLite creates the file itself
-        _write_database(temp, project)
-        _fsync(temp)
-        if target.exists():
-            # The backup is written beside, then moved: a kill leaves the old backup or the new.
-            backup_temp = temp.with_suffix(".bak-tmp")
-            shutil.copy2(target, backup_temp)
-            _fsync(backup_temp)
-            os.replace(backup_temp, backup_path(target))
-        os.replace(temp, target)
-        _fsync_folder(folder)
+        with replacing(target, suffix=".tmp", failure=ProjectError, durable=True) as temp:
+            temp.unlink()  # SQLite creates the file itself
+            _write_database(temp, project)
+            if keep_backup and target.exists():
+                # The backup is written beside, then moved: a kill leaves the old backup or the new.
+                shutil.copy2(target, backup_temp)
+                fsync(backup_temp)
+                os.replace(backup_temp, backup_path(target))
     except (OSError, sqlite3.Error) as error:
-        for leftover in (temp, temp.with_suffix(".bak-tmp")):
-            with contextlib.suppress(OSError):
-                leftover.unlink()
+        with contextlib.suppress(OSError):
+            backup_temp.unlink()
         raise ProjectError(f"{target}: cannot be saved ({error})") from None
     return target
 

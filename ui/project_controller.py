@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 
 from models.compare import Compared, Comparison, compare
 from models.domain import Plan
-from models.project import Project, ProjectError, ProjectLock, open_project, save_project
+from models.project import Project, ProjectError, ProjectLock, open_project, save_project, save_recovery
 from models.scenarios import (
     ScenarioError,
     add_scenario,
@@ -270,12 +270,8 @@ class ProjectController(QObject):
         target = recovery_path(self.path) if self.path else untitled_recovery()
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
-            # save_project adds the .fulcrum suffix; the recovery name ends in .recovery
-            written = save_project(target.with_name(target.name + ".fulcrum"), self.current_project())
-            written.replace(target)
-            backup = written.with_name(written.name + ".bak")
-            backup.unlink(missing_ok=True)
-        except (ProjectError, OSError) as error:
+            save_recovery(target, self.current_project())
+        except ProjectError as error:
             self.window.statusBar().showMessage(f"Autosave failed: {error}", 8000)
             return None
         return target
