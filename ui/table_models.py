@@ -29,8 +29,6 @@ from models.result import Result
 
 __all__ = ["AllocationModel", "BudgetModel", "HeaderedTable", "IssuesModel", "OrderedModel", "TotalsModel"]
 
-SORT_ROLE = Qt.ItemDataRole.UserRole + 1
-TOTAL_ROLE = Qt.ItemDataRole.UserRole + 2
 Index = QModelIndex | QPersistentModelIndex
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 _D = Qt.ItemDataRole
@@ -44,8 +42,6 @@ _ROLES = frozenset(
         _D.FontRole,
         _D.BackgroundRole,
         _D.ForegroundRole,
-        SORT_ROLE,
-        TOTAL_ROLE,
     }
 )
 _BOLD = QFont()
@@ -130,10 +126,6 @@ class OrderedModel(_TextCells, QAbstractTableModel):
         return True
 
     # -- ordering ----------------------------------------------------------------------
-    def item_at(self, row: int) -> int:
-        """The item (line index) shown on ``row``."""
-        return self._order[row]
-
     def row_of(self, item: int) -> int:
         """The row showing ``item``, or -1 when it is filtered out."""
         try:
@@ -256,8 +248,6 @@ class BudgetModel(OrderedModel):
             if field.money and value is not None:
                 return f"{value:,.2f}".rstrip("0").rstrip(".")
             return _line_text(line, field.name)
-        if role == SORT_ROLE:
-            return _line_sort_key(line, field.name)
         if role == Qt.ItemDataRole.TextAlignmentRole and (
             field.money or field.name in ("weight", "max_change")
         ):
@@ -267,8 +257,6 @@ class BudgetModel(OrderedModel):
         return None
 
     def _total_data(self, field: str, role: int) -> Any:
-        if role == TOTAL_ROLE:
-            return True
         if role == Qt.ItemDataRole.FontRole:
             return _BOLD
         if role == Qt.ItemDataRole.BackgroundRole:
@@ -374,8 +362,6 @@ class AllocationModel(OrderedModel, HeaderedTable):
         raw = self._raw(self._order[index.row()])
         column = index.column()
         change, pct, shadow = raw[5], raw[6], raw[8]
-        if role == SORT_ROLE:
-            return self._sort_key(self._order[index.row()], column)
         if role == Qt.ItemDataRole.DisplayRole:
             if column in (3, 4, 5):
                 return format_money(raw[column])
