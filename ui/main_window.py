@@ -48,6 +48,7 @@ from planner.solve import solve
 from ui.charts import FunctionChart, SplitChart
 from ui.delegates import ChoiceDelegate
 from ui.insight_view import FrontierView, InsightPanel
+from ui.layouts import clear_layout
 from ui.policy_panel import PolicyPanel
 from ui.scenario_panel import ScenarioPanel
 from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
@@ -509,11 +510,7 @@ class MainWindow(QMainWindow):
             self.impact_label.setText("")
 
     def _show_explanation(self, result: Result) -> None:
-        while self.fix_buttons.count():
-            item = self.fix_buttons.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
+        clear_layout(self.fix_buttons)
         explanation = result.explanation
         if result.status is not Status.INFEASIBLE or explanation is None:
             self.explanation.hide()

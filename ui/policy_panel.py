@@ -36,6 +36,7 @@ from models.edits import (
     set_function_bound,
     set_policy,
 )
+from ui.layouts import clear_layout
 
 __all__ = ["KEY_FUNCTIONS", "PolicyPanel"]
 
@@ -240,11 +241,7 @@ class PolicyPanel(QScrollArea):
                 self.add_function.addItem(function)
 
     def _show_ratios(self, plan: Plan) -> None:
-        while self._ratio_list.count():
-            item = self._ratio_list.takeAt(0)
-            widget = item.widget() if item is not None else None
-            if widget is not None:
-                widget.deleteLater()
+        clear_layout(self._ratio_list)
         for n, ratio in enumerate(plan.policy.ratios):
             row = QWidget()
             line = QHBoxLayout(row)

@@ -9,6 +9,8 @@ import pytest
 from PySide6.QtCore import QSettings, QThreadPool
 from pytestqt.qtbot import QtBot
 
+from models.workbook import read_plan
+from tests.conftest import SAMPLE
 from ui.main_window import MainWindow
 
 TIMEOUT = 20_000
@@ -28,3 +30,12 @@ def new_window(qtbot: QtBot, tmp_path: Path) -> Iterator[NewWindow]:
 
     yield make
     QThreadPool.globalInstance().waitForDone(TIMEOUT)
+
+
+def load_sample(qtbot: QtBot, window: MainWindow, until: str = "solve_finished") -> MainWindow:
+    """Show the sample plan in ``window`` and wait for its signal ``until``."""
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    with qtbot.waitSignal(getattr(window, until), timeout=TIMEOUT):
+        window.load_plan(plan, None)
+    return window

@@ -11,7 +11,7 @@ from pytestqt.qtbot import QtBot
 from models.insight import Frontier
 from models.workbook import read_plan
 from tests.conftest import SAMPLE
-from tests.ui.conftest import NewWindow
+from tests.ui.conftest import NewWindow, load_sample
 from ui.insight_view import FloorPriceModel
 from ui.main_window import MainWindow
 
@@ -20,12 +20,7 @@ TIMEOUT = 20_000
 
 @pytest.fixture
 def window(qtbot: QtBot, new_window: NewWindow) -> MainWindow:
-    shown = new_window()
-    plan = read_plan(SAMPLE).plan
-    assert plan is not None
-    with qtbot.waitSignal(shown.insight_finished, timeout=TIMEOUT):
-        shown.load_plan(plan, None)
-    return shown
+    return load_sample(qtbot, new_window(), until="insight_finished")
 
 
 def test_price_of_balance_and_warnings_follow_the_solve(

@@ -20,7 +20,7 @@ from models.scenarios import add_scenario, set_notes
 from models.workbook import read_plan
 from planner.solve import solve
 from tests.conftest import SAMPLE
-from tests.ui.conftest import NewWindow
+from tests.ui.conftest import NewWindow, load_sample
 from ui.compare_view import CompareDialog, ComparisonModel
 from ui.main_window import MainWindow
 from ui.project_controller import recovery_path
@@ -30,12 +30,7 @@ TIMEOUT = 20_000
 
 @pytest.fixture
 def window(qtbot: QtBot, new_window: NewWindow) -> MainWindow:
-    shown = new_window()
-    plan = read_plan(SAMPLE).plan
-    assert plan is not None
-    with qtbot.waitSignal(shown.solve_finished, timeout=TIMEOUT):
-        shown.load_plan(plan, None)
-    return shown
+    return load_sample(qtbot, new_window())
 
 
 def solved(qtbot: QtBot, window: MainWindow, plan: Plan) -> Result:
