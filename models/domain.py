@@ -12,8 +12,10 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from functools import partial
 from typing import TypeVar
 
+from models.formats import money
 from models.issues import Issue
 
 _T = TypeVar("_T")
@@ -34,6 +36,9 @@ __all__ = [
     "normalise_name",
     "validate",
 ]
+
+#: Amounts as validation messages quote them: exact to the cent.
+_exact = partial(money, decimals=2, trim=True)
 
 
 class Kind(StrEnum):
@@ -111,7 +116,7 @@ class Bound:
 
     def describe(self) -> str:
         if self.basis is Basis.AMOUNT:
-            return f"{self.value:,.0f}"
+            return money(self.value)
         pct = f"{self.value * 100:g}%"
         return pct if self.basis is Basis.BUDGET else f"{pct} of current"
 
@@ -284,10 +289,6 @@ class Plan:
         return replace(self, lines=lines, policy=policy)
 
 
-def _money(value: float) -> str:
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
 def _line_issues(lines: Iterable[Line], columns: Mapping[str, str]) -> list[Issue]:
     issues: list[Issue] = []
     seen: dict[str, Line] = {}
@@ -323,18 +324,22 @@ def _line_issues(lines: Iterable[Line], columns: Mapping[str, str]) -> list[Issu
             if not math.isfinite(value):
                 issue(line, column, f"{label} of {line.name!r} is not a finite number")
             elif value < 0:
-                issue(line, column, f"{label} {_money(value)} of {line.name!r} is negative")
+                issue(
+                    line,
+                    column,
+                    f"{label} {_exact(value)} of {line.name!r} is negative",
+                )
         if line.half_return is not None and not line.half_return > 0:
             issue(
                 line,
                 "half_return",
-                f"Half-return spend {_money(line.half_return)} of {line.name!r} must be above 0",
+                f"Half-return spend {_exact(line.half_return)} of {line.name!r} must be above 0",
             )
         if line.cap is not None and line.floor > line.cap:
             issue(
                 line,
                 "floor",
-                f"Floor {_money(line.floor)} of {line.name!r} is above its cap {_money(line.cap)}",
+                f"Floor {_exact(line.floor)} of {line.name!r} is above its cap {_exact(line.cap)}",
             )
         if line.max_change is not None and not line.max_change >= 0:
             issue(line, "max_change", f"Max change of {line.name!r} must not be negative")
@@ -373,7 +378,14 @@ def _validate(plan: Plan, columns: Mapping[str, str]) -> list[Issue]:
     if policy.total_budget is not None and not (
         math.isfinite(policy.total_budget) and policy.total_budget >= 0
     ):
-        issues.append(Issue("Policy", None, None, f"Total budget {_money(policy.total_budget)} is negative"))
+        issues.append(
+            Issue(
+                "Policy",
+                None,
+                None,
+                f"Total budget {_exact(policy.total_budget)} is negative",
+            )
+        )
     if policy.max_change is not None and policy.max_change < 0:
         issues.append(Issue("Policy", None, None, "Max change must not be negative"))
     issues += _share_issue(policy.internal_share_min, "Internal share min")
@@ -444,7 +456,7 @@ def _function_issues(plan: Plan) -> list[Issue]:
 
                 def shown(bound: Bound, amount: float) -> str:
                     text = bound.describe()
-                    return text if bound.basis is Basis.AMOUNT else f"{text} = {_money(amount)}"
+                    return text if bound.basis is Basis.AMOUNT else f"{text} = {_exact(amount)}"
 
                 issues.append(
                     Issue(

@@ -33,8 +33,6 @@ __all__ = [
     "LINE_FIELDS",
     "EditError",
     "add_ratio",
-    "format_money",
-    "format_percent",
     "parse_bound",
     "parse_budget",
     "parse_change_limit",
@@ -84,20 +82,6 @@ _DEFAULTS: Final[dict[str, object]] = {
     "locked": False,
     "max_change": None,
 }
-
-
-def format_money(value: float | None, decimals: int = 0) -> str:
-    """``1,234,567`` (or with ``decimals``); an empty string for no value."""
-    if value is None or not math.isfinite(value):
-        return ""
-    text = f"{value:,.{decimals}f}"
-    return "0" if text in ("-0", "-0.00") else text
-
-
-def format_percent(value: float | None, decimals: int = 1) -> str:
-    if value is None or not math.isfinite(value):
-        return ""
-    return f"{value * 100:.{decimals}f}%"
 
 
 def parse_line_field(field: str, text: str) -> object:

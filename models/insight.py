@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from models.domain import Kind, Plan, normalise_name
-from models.edits import format_money, format_percent
+from models.formats import money, percent
 from models.result import Impact, Result
 
 __all__ = [
@@ -128,9 +128,9 @@ def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
             warnings.append(
                 BalanceWarning(
                     "internal-cut",
-                    f"{function} is cut by {format_percent((now - after) / now)} "
-                    f"({format_money(now)} to {format_money(after)}), more than "
-                    f"{format_percent(checks.internal_cut, 0)}: the work behind the customer suffers first",
+                    f"{function} is cut by {percent((now - after) / now)} "
+                    f"({money(now)} to {money(after)}), more than "
+                    f"{percent(checks.internal_cut, 0)}: the work behind the customer suffers first",
                     tuple(line.name for line in cut),
                 )
             )
@@ -140,8 +140,8 @@ def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
         warnings.append(
             BalanceWarning(
                 "internal-share",
-                f"Internal functions get {format_percent(share)} of the money allocated, under "
-                f"{format_percent(checks.internal_share, 0)}: a company that starves them can fail "
+                f"Internal functions get {percent(share)} of the money allocated, under "
+                f"{percent(checks.internal_share, 0)}: a company that starves them can fail "
                 "from the inside",
             )
         )
@@ -155,8 +155,8 @@ def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
         warnings.append(
             BalanceWarning(
                 "acquisition",
-                f"Acquisition gets {format_money(acquisition)}, {ratio} what goes to existing customers "
-                f"(service and loyalty: {format_money(existing)}); the limit is "
+                f"Acquisition gets {money(acquisition)}, {ratio} what goes to existing customers "
+                f"(service and loyalty: {money(existing)}); the limit is "
                 f"{checks.acquisition_multiple:g} times",
                 names[:5],
             )
@@ -172,8 +172,8 @@ def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
             warnings.append(
                 BalanceWarning(
                     "line-share",
-                    f"{line.name} takes {format_money(amount)}, {format_percent(amount / budget)} of the "
-                    f"budget, more than {format_percent(checks.line_share, 0)}",
+                    f"{line.name} takes {money(amount)}, {percent(amount / budget)} of the "
+                    f"budget, more than {percent(checks.line_share, 0)}",
                     (line.name,),
                 )
             )
@@ -189,7 +189,7 @@ def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
             warnings.append(
                 BalanceWarning(
                     "concentration",
-                    f"The {len(top)} largest lines take {format_percent(top_share)} of the money while "
+                    f"The {len(top)} largest lines take {percent(top_share)} of the money while "
                     f"{len(small_cut)} of the other {len(rest)} lines are cut",
                     tuple(line.name for line in top),
                 )

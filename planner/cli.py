@@ -22,6 +22,7 @@ from typing import Any, TextIO
 from models.compare import Compared, Comparison, compare
 from models.domain import Objective, Plan, normalise_name
 from models.export import ExportError, write_comparison, write_frontier, write_result
+from models.formats import money
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.issues import Issue
 from models.project import ProjectError, open_project
@@ -103,10 +104,6 @@ def _print_issues(issues: Sequence[Issue], source: str, out: TextIO) -> None:
         print(f"  - {issue}", file=out)
 
 
-def _fmt(value: float) -> str:
-    return f"{value:,.0f}"
-
-
 def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
     print(f"{plan.name}: {result.status.value} ({result.solver}, {result.solve_seconds:.3f} s)", file=out)
     if result.explanation is not None:
@@ -127,8 +124,8 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
         x = result.allocation[line.name]
         pct = f"{(x - line.current) / line.current * 100:+.1f}%" if line.current else ""
         print(
-            f"{line.name:<{width}}  {line.function:<{fwidth}}  {_fmt(line.current):>14}  {_fmt(x):>14}  "
-            f"{_fmt(x - line.current):>13}  {pct:>7}  {result.line_binding.get(line.name, '')}",
+            f"{line.name:<{width}}  {line.function:<{fwidth}}  {money(line.current):>14}  {money(x):>14}  "
+            f"{money(x - line.current):>13}  {pct:>7}  {result.line_binding.get(line.name, '')}",
             file=out,
         )
     print("", file=out)
@@ -136,21 +133,21 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
     print(f"{'Function':<{fwidth}}  {'Current':>14}  {'Allocated':>14}", file=out)
     for function, total in result.totals.items():
         print(
-            f"{function:<{fwidth}}  {_fmt(current.get(normalise_name(function), 0.0)):>14}  "
-            f"{_fmt(total):>14}",
+            f"{function:<{fwidth}}  {money(current.get(normalise_name(function), 0.0)):>14}  "
+            f"{money(total):>14}",
             file=out,
         )
     share = result.internal_share
     print("", file=out)
     print(
-        f"Budget {_fmt(plan.budget)}, allocated {_fmt(sum(result.allocation.values()))}"
+        f"Budget {money(plan.budget)}, allocated {money(sum(result.allocation.values()))}"
         + (f", internal share {share * 100:.1f}%" if share is not None else ""),
         file=out,
     )
     impact = result.impact
     print(
-        f"Impact: customer {_fmt(impact.customer)}, internal {_fmt(impact.internal)}, "
-        f"total {_fmt(impact.total)}",
+        f"Impact: customer {money(impact.customer)}, internal {money(impact.internal)}, "
+        f"total {money(impact.total)}",
         file=out,
     )
     if result.binding:

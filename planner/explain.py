@@ -12,21 +12,24 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import replace
+from functools import partial
 
 from models.domain import Basis, Bound, FunctionRule, Kind, Plan, normalise_name
+from models.formats import money, percent
 from models.result import Explanation, Fix, Status
 from planner.model import LpModel, build_elastic_problem, coupling_rows
-from planner.rules import Row, Sense, line_bounds, money
+from planner.rules import Row, Sense, line_bounds
 from planner.solvers import SolverName, run
 
 __all__ = ["apply_fix", "explain_infeasible", "line_conflicts"]
 
+#: Amounts and shares as the explanation's sentences say them.
+_amount = partial(money, short=True)
+_share = partial(percent, significant=4)
+
+
 RELAXABLE = ("budget", "function-floor", "function-cap", "share-min", "share-max", "ratio")
 _LINE_FLOORS = "line-floors"
-
-
-def _pct(value: float) -> str:
-    return f"{value * 100:.4g}%"
 
 
 def line_conflicts(plan: Plan) -> Explanation | None:
@@ -42,8 +45,8 @@ def line_conflicts(plan: Plan) -> Explanation | None:
             "locked": "its lock at current spend",
         }
         sentences.append(
-            f"Line {line.name!r} needs at least {money(b.lo)} ({b.lo_source}) but "
-            f"{what_hi.get(b.hi_source, 'its limits')} allows at most {money(b.hi)}"
+            f"Line {line.name!r} needs at least {_amount(b.lo)} ({b.lo_source}) but "
+            f"{what_hi.get(b.hi_source, 'its limits')} allows at most {_amount(b.hi)}"
         )
         if b.lo_source == "floor":
             fixes.append(
@@ -53,7 +56,7 @@ def line_conflicts(plan: Plan) -> Explanation | None:
                     f"the floor of {line.name}",
                     line.floor,
                     b.hi,
-                    f"lower the floor of {line.name} by {money(line.floor - b.hi)} (to {money(b.hi)})",
+                    f"lower the floor of {line.name} by {_amount(line.floor - b.hi)} (to {_amount(b.hi)})",
                     line_floors=((line.name, b.hi),),
                 )
             )
@@ -97,7 +100,7 @@ def _fix_for_row(plan: Plan, row: Row, model: LpModel) -> Fix | None:
             "the budget",
             row.rhs,
             new,
-            f"{verb} the budget by {money(abs(amount))} (to {money(new)})",
+            f"{verb} the budget by {_amount(abs(amount))} (to {_amount(new)})",
         )
     if row.family == "function-floor":
         new = max(row.rhs - amount, 0.0)
@@ -107,7 +110,7 @@ def _fix_for_row(plan: Plan, row: Row, model: LpModel) -> Fix | None:
             f"the {row.subject} floor",
             row.rhs,
             new,
-            f"lower the {row.subject} floor by {money(amount)} (to {money(new)})",
+            f"lower the {row.subject} floor by {_amount(amount)} (to {_amount(new)})",
         )
     if row.family == "function-cap":
         new = row.rhs + amount
@@ -117,7 +120,7 @@ def _fix_for_row(plan: Plan, row: Row, model: LpModel) -> Fix | None:
             f"the {row.subject} cap",
             row.rhs,
             new,
-            f"raise the {row.subject} cap by {money(amount)} (to {money(new)})",
+            f"raise the {row.subject} cap by {_amount(amount)} (to {_amount(new)})",
         )
     share = _share_at(plan, x)
     if row.family == "share-min":
@@ -129,7 +132,7 @@ def _fix_for_row(plan: Plan, row: Row, model: LpModel) -> Fix | None:
             "the internal share minimum",
             current,
             share,
-            f"lower the internal share minimum from {_pct(current)} to {_pct(share)}",
+            f"lower the internal share minimum from {_share(current)} to {_share(share)}",
         )
     if row.family == "share-max":
         current = plan.policy.internal_share_max or 1.0
@@ -140,7 +143,7 @@ def _fix_for_row(plan: Plan, row: Row, model: LpModel) -> Fix | None:
             "the internal share maximum",
             current,
             share,
-            f"raise the internal share maximum from {_pct(current)} to {_pct(share)}",
+            f"raise the internal share maximum from {_share(current)} to {_share(share)}",
         )
     if row.family == "ratio":
         number = int(row.rule_id.split(":")[1])
@@ -171,13 +174,13 @@ def _line_floor_fix(plan: Plan, model: LpModel) -> Fix | None:
         return None
     changes.sort(key=lambda c: -c[1])
     total = math.fsum(c[1] for c in changes)
-    named = ", ".join(f"{name} by {money(amount)}" for name, amount, _ in changes[:3])
+    named = ", ".join(f"{name} by {_amount(amount)}" for name, amount, _ in changes[:3])
     more = f" and {len(changes) - 3} more" if len(changes) > 3 else ""
     subject = "line floors" if len(changes) > 1 else f"the floor of {changes[0][0]}"
     text = (
-        f"lower line floors by {money(total)} in all ({named}{more})"
+        f"lower line floors by {_amount(total)} in all ({named}{more})"
         if len(changes) > 1
-        else f"lower the floor of {changes[0][0]} by {money(total)} (to {money(changes[0][2])})"
+        else f"lower the floor of {changes[0][0]} by {_amount(total)} (to {_amount(changes[0][2])})"
     )
     return Fix(
         _LINE_FLOORS,
@@ -219,8 +222,8 @@ def explain_infeasible(plan: Plan, *, solver: SolverName = SolverName.HIGHS) -> 
     budget_fix = next((f for f in fixes if f.family == "budget" and f.proposed > f.current), None)
     if budget_fix is not None:
         opening = (
-            f"The rules need at least {money(budget_fix.proposed)} but the budget is "
-            f"{money(budget_fix.current)}"
+            f"The rules need at least {_amount(budget_fix.proposed)} but the budget is "
+            f"{_amount(budget_fix.current)}"
         )
     else:
         opening = "The plan's rules cannot all hold together"

@@ -17,13 +17,15 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
 from models.domain import Basis, Curve, Kind, Objective, Plan, normalise_name
+from models.formats import money
 from planner.lp import LinearProgram
-from planner.rules import LineBounds, Row, Sense, function_indices, line_bounds, money
+from planner.rules import LineBounds, Row, Sense, function_indices, line_bounds
 
 __all__ = [
     "DU",
@@ -34,6 +36,10 @@ __all__ = [
     "half_returns",
     "upper_limits",
 ]
+
+#: Amounts as rule descriptions say them.
+_amount = partial(money, short=True)
+
 
 #: Spacing of breakpoints in ``ln(1 + x/h)``; refinement adds finer points near the optimum.
 DU = 0.12
@@ -125,7 +131,7 @@ def _budget_rows(plan: Plan) -> list[Row]:
     """``sum_i x_i <= B``, or ``= B`` when the whole budget must be spent."""
     sense = Sense.EQ if plan.policy.spend_whole_budget else Sense.LE
     coefs = tuple((i, 1.0) for i in range(len(plan.lines)))
-    text = f"Spend {'exactly' if sense is Sense.EQ else 'at most'} the budget of {money(plan.budget)}"
+    text = f"Spend {'exactly' if sense is Sense.EQ else 'at most'} the budget of {_amount(plan.budget)}"
     return [Row("budget", "budget", text, sense, plan.budget, coefs)]
 
 
@@ -153,7 +159,7 @@ def _function_rows(plan: Plan) -> list[Row]:
                 continue
             amount = bound.resolve(plan.budget, current.get(key, 0.0))
             detail = "" if bound.basis is Basis.AMOUNT else f" ({bound.describe()})"
-            text = f"{name} {word} of {money(amount)}{detail}"
+            text = f"{name} {word} of {_amount(amount)}{detail}"
             rows.append(Row(f"{family}:{name}", family, text, sense, amount, coefs, subject=name))
     return rows
 

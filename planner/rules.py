@@ -12,19 +12,7 @@ from enum import StrEnum
 
 from models.domain import Plan, normalise_name
 
-__all__ = ["LineBounds", "Row", "Sense", "line_bounds", "money"]
-
-
-def money(value: float) -> str:
-    """An amount as messages show it: 6,200,000 or 6.2M."""
-    magnitude = abs(value)
-    if magnitude >= 1e9:
-        return f"{value / 1e9:,.3g}B" if magnitude < 1e12 else f"{value:,.0f}"
-    if magnitude >= 1e6:
-        return f"{value / 1e6:,.4g}M"
-    if magnitude >= 1e4:
-        return f"{value:,.0f}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
+__all__ = ["LineBounds", "Row", "Sense", "line_bounds"]
 
 
 class Sense(StrEnum):

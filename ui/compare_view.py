@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QPainter
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QPushButton, QSplitter, QTableView, QVBoxLayout, QWidget
 
 from models.compare import Comparison, Row
-from models.edits import format_money, format_percent
+from models.formats import money, percent
 from ui.charts import money_bars
 
 __all__ = ["CompareDialog", "ComparisonModel"]
@@ -80,7 +80,7 @@ class ComparisonModel(QAbstractTableModel):
                     return label
                 return texts[column - 2] if 2 <= column < 2 + len(names) else ""
             return None
-        label, row, percent = self._rows[index.row() - 2]
+        label, row, is_percent = self._rows[index.row() - 2]
         if row is None:
             if role == Qt.ItemDataRole.DisplayRole:
                 return label if column == 0 else ""
@@ -96,7 +96,7 @@ class ComparisonModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if value is None:
                 return "–"
-            return format_percent(value) if percent else format_money(value)
+            return percent(value) if is_percent else money(value)
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and column >= 2 + n and value is not None and value < -0.5:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.edits import format_money, format_percent
+from models.formats import money, percent
 from models.insight import BalanceWarning, FloorPrice, Frontier, PriceOfBalance
 from ui.charts import money_unit
 from ui.table_models import HeaderedTable
@@ -53,12 +53,12 @@ class FloorPriceModel(HeaderedTable):
         floor = self._floors[index.row()]
         column = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            high = "no limit" if math.isinf(floor.range_high) else format_money(floor.range_high)
+            high = "no limit" if math.isinf(floor.range_high) else money(floor.range_high)
             return (
                 floor.function,
-                format_money(floor.floor),
+                money(floor.floor),
                 f"{floor.shadow_price:.4f}",
-                format_money(floor.range_low),
+                money(floor.range_low),
                 high,
             )[column]
         if role == Qt.ItemDataRole.TextAlignmentRole and column > 0:
@@ -103,12 +103,12 @@ class InsightPanel(QWidget):
         else:
             lifted = ", ".join(price.relaxed) or "no balance rules (the plan has none)"
             self.summary.setText(
-                f"<b>Price of balance:</b> customer impact <b>{format_money(price.customer_with)}</b> with "
-                f"the balance rules, at most <b>{format_money(price.customer_without)}</b> without them "
-                f"({lifted}): customers give up <b>{format_money(price.price)}</b> "
-                f"({format_percent(price.price / price.customer_without) if price.customer_without else '0%'})"  # noqa: E501
+                f"<b>Price of balance:</b> customer impact <b>{money(price.customer_with)}</b> with "
+                f"the balance rules, at most <b>{money(price.customer_without)}</b> without them "
+                f"({lifted}): customers give up <b>{money(price.price)}</b> "
+                f"({percent(price.price / price.customer_without) if price.customer_without else '0%'})"
                 f" so the functions behind them keep working. Total impact "
-                f"{format_money(price.total_with)} against {format_money(price.total_without)}."
+                f"{money(price.total_with)} against {money(price.total_without)}."
             )
             self.floors.set_floors(price.floors)
             self.floor_view.resizeColumnsToContents()
@@ -230,9 +230,9 @@ class FrontierView(QWidget):
             edge.append([QPointF(bound * 100, low - margin), QPointF(bound * 100, high + margin)])
             add(edge)
         self.info.setText(
-            f"Internal share from {format_percent(optimal[0].internal_share)} to "
-            f"{format_percent(optimal[-1].internal_share)}"
-            + (f"; knee at {format_percent(frontier.knee)}" if frontier.knee is not None else "")
+            f"Internal share from {percent(optimal[0].internal_share)} to "
+            f"{percent(optimal[-1].internal_share)}"
+            + (f"; knee at {percent(frontier.knee)}" if frontier.knee is not None else "")
             + ". Hover a point for its figures; click it to load that allocation as the plan."
         )
         self.chart_view.setChart(chart)
@@ -253,10 +253,10 @@ class FrontierView(QWidget):
         impact = found.impact
         QToolTip.showText(
             QCursor.pos(),
-            f"Internal share {format_percent(found.internal_share)}\n"
-            f"Customer impact {format_money(impact.customer)}\n"
-            f"Internal impact {format_money(impact.internal)}\n"
-            f"Total impact {format_money(impact.total)}",
+            f"Internal share {percent(found.internal_share)}\n"
+            f"Customer impact {money(impact.customer)}\n"
+            f"Internal impact {money(impact.internal)}\n"
+            f"Total impact {money(impact.total)}",
         )
 
     def _on_series_clicked(self, point: QPointF) -> None:

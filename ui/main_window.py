@@ -38,7 +38,8 @@ from PySide6.QtWidgets import (
 )
 
 from models.domain import Kind, Plan
-from models.edits import LINE_FIELDS, format_money, format_percent
+from models.edits import LINE_FIELDS
+from models.formats import money, percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.result import Fix, Result, Status
 from models.workbook import ImportReport, read_plan
@@ -481,7 +482,7 @@ class MainWindow(QMainWindow):
     def _on_frontier_point_chosen(self, share: float) -> None:
         """Load a frontier point as the plan: the internal share fixed there (undoable)."""
         plan = self.plan.with_policy(internal_share_min=share, internal_share_max=share)
-        self.apply_edit(plan, f"Fix the internal share at {format_percent(share, 2)}")
+        self.apply_edit(plan, f"Fix the internal share at {percent(share, 2)}")
 
     def _show_charts(self, plan: Plan, result: Result) -> None:
         if plan == self.plan:
@@ -491,11 +492,11 @@ class MainWindow(QMainWindow):
     def _show_status(self, result: Result) -> None:
         if result.is_optimal:
             share = result.internal_share
-            allocated = format_money(sum(result.allocation.values()))
+            allocated = money(sum(result.allocation.values()))
             self.status_label.setText(
                 f"Optimal · solved in {result.solve_seconds * 1000:,.0f} ms · "
-                f"allocated {allocated} of {format_money(self.plan.budget)}"
-                + (f" · internal share {format_percent(share)}" if share is not None else "")
+                f"allocated {allocated} of {money(self.plan.budget)}"
+                + (f" · internal share {percent(share)}" if share is not None else "")
             )
             impact = result.impact
             self.impact_label.setText(

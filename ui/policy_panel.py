@@ -26,8 +26,6 @@ from models.domain import Bound, Objective, Plan, normalise_name
 from models.edits import (
     EditError,
     add_ratio,
-    format_money,
-    format_percent,
     parse_bound,
     parse_budget,
     parse_change_limit,
@@ -36,6 +34,7 @@ from models.edits import (
     set_function_bound,
     set_policy,
 )
+from models.formats import money, percent
 from ui.layouts import clear_layout
 
 __all__ = ["KEY_FUNCTIONS", "PolicyPanel"]
@@ -193,22 +192,18 @@ class PolicyPanel(QScrollArea):
             floor.show_value(_bound_text(rule.floor if rule else None))
             cap.show_value(_bound_text(rule.cap if rule else None))
         self.total_budget.show_value(
-            format_money(policy.total_budget, 2).removesuffix(".00")
-            if policy.total_budget is not None
-            else ""
+            money(policy.total_budget, 2).removesuffix(".00") if policy.total_budget is not None else ""
         )
         self.spend_whole.blockSignals(True)
         self.spend_whole.setChecked(policy.spend_whole_budget)
         self.spend_whole.blockSignals(False)
         self.objective.setCurrentIndex(self.objective.findData(policy.objective))
-        self.max_change.show_value(
-            format_percent(policy.max_change, 0) if policy.max_change is not None else ""
-        )
+        self.max_change.show_value(percent(policy.max_change, 0) if policy.max_change is not None else "")
         self.share_min.show_value(
-            format_percent(policy.internal_share_min, 0) if policy.internal_share_min is not None else ""
+            percent(policy.internal_share_min, 0) if policy.internal_share_min is not None else ""
         )
         self.share_max.show_value(
-            format_percent(policy.internal_share_max, 0) if policy.internal_share_max is not None else ""
+            percent(policy.internal_share_max, 0) if policy.internal_share_max is not None else ""
         )
         self._show_other_functions(plan)
         self._show_ratios(plan)

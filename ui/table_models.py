@@ -19,11 +19,10 @@ from models.domain import Kind, Line, Plan, normalise_name
 from models.edits import (
     LINE_FIELDS,
     EditError,
-    format_money,
-    format_percent,
     parse_line_field,
     set_line_field,
 )
+from models.formats import money, percent
 from models.issues import Issue
 from models.result import Result
 
@@ -53,13 +52,13 @@ _NEGATIVE = QBrush(QColor("#B00020"))
 def _line_text(line: Line, field: str) -> str:
     value = getattr(line, field)
     if field in ("current", "floor", "cap"):
-        return format_money(value)
+        return money(value)
     if field in {"kind", "curve"}:
         return str(value.value)
     if field == "locked":
         return "yes" if value else "no"
     if field == "max_change":
-        return format_percent(value, 0) if value is not None else ""
+        return percent(value, 0) if value is not None else ""
     if field == "weight":
         return f"{value:g}"
     return str(value)
@@ -270,10 +269,10 @@ class BudgetModel(OrderedModel):
         if field == "name":
             return f"Total ({len(shown)} lines)"
         if field in ("current", "floor"):
-            return format_money(sum(getattr(line, field) for line in shown))
+            return money(sum(getattr(line, field) for line in shown))
         if field == "cap":
             caps = [line.cap for line in shown if line.cap is not None]
-            return format_money(sum(caps)) if caps and len(caps) == len(shown) else ""
+            return money(sum(caps)) if caps and len(caps) == len(shown) else ""
         return ""
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
@@ -364,9 +363,9 @@ class AllocationModel(OrderedModel, HeaderedTable):
         change, pct, shadow = raw[5], raw[6], raw[8]
         if role == Qt.ItemDataRole.DisplayRole:
             if column in (3, 4, 5):
-                return format_money(raw[column])
+                return money(raw[column])
             if column == 6:
-                return format_percent(pct)
+                return percent(pct)
             if column == 8:
                 return f"{shadow:.4f}" if shadow else ""
             return raw[column]
@@ -427,11 +426,11 @@ class TotalsModel(_TextCells, HeaderedTable):
         change = None if allocated is None else allocated - current
         values: Sequence[str] = (
             name,
-            format_money(current),
-            format_money(allocated),
-            format_money(change),
-            format_percent(change / current) if change is not None and current else "",
-            format_percent(allocated / self._allocated_total)
+            money(current),
+            money(allocated),
+            money(change),
+            percent(change / current) if change is not None and current else "",
+            percent(allocated / self._allocated_total)
             if allocated is not None and self._allocated_total
             else "",
         )

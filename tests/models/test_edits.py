@@ -8,8 +8,6 @@ from models.domain import Basis, Bound, Curve, FunctionRule, Kind, Line, Plan, P
 from models.edits import (
     EditError,
     add_ratio,
-    format_money,
-    format_percent,
     parse_bound,
     parse_line_field,
     remove_ratio,
@@ -106,14 +104,6 @@ def test_policy_edits_validate() -> None:
     assert remove_ratio(plan, 0).policy.ratios == ()
     with pytest.raises(EditError, match="no line has"):
         add_ratio(PLAN, "Loyalty", 1.0, "HR")
-
-
-def test_money_and_percent_formats() -> None:
-    assert format_money(1234567.891) == "1,234,568"
-    assert format_money(-0.2) == "0"
-    assert format_money(1234.5, 2) == "1,234.50"
-    assert format_money(None) == ""
-    assert format_percent(0.1234) == "12.3%"
 
 
 def test_derived_figures_follow_the_edited_plan() -> None:
