@@ -16,12 +16,12 @@ from functools import partial
 from typing import TypeVar
 
 from models.formats import money
+from models.functions import Kind, default_kind
 from models.issues import Issue
 
 _T = TypeVar("_T")
 
 __all__ = [
-    "DEFAULT_INTERNAL_FUNCTIONS",
     "Basis",
     "Bound",
     "Curve",
@@ -39,11 +39,6 @@ __all__ = [
 
 #: Amounts as validation messages quote them: exact to the cent.
 _exact = partial(money, decimals=2, trim=True)
-
-
-class Kind(StrEnum):
-    CUSTOMER = "customer"
-    INTERNAL = "internal"
 
 
 class Curve(StrEnum):
@@ -64,39 +59,10 @@ class Basis(StrEnum):
     CURRENT = "% of current"
 
 
-#: Functions treated as internal when neither the line nor the Functions sheet says.
-DEFAULT_INTERNAL_FUNCTIONS = frozenset(
-    {
-        "hr",
-        "humanresources",
-        "people",
-        "peopleandculture",
-        "peopleculture",
-        "it",
-        "informationtechnology",
-        "technology",
-        "internalcomms",
-        "internalcommunications",
-        "internalcommunication",
-        "comms",
-    }
-)
-
-
 @functools.lru_cache(maxsize=8192)
 def normalise_name(text: str) -> str:
     """Key used to match function and line names: case and spacing ignored."""
     return " ".join(text.split()).casefold()
-
-
-def _compact(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
-
-
-def default_kind(function: str) -> Kind:
-    """HR, IT and internal communications (in their usual spellings) are internal."""
-    compact = _compact(function.replace("&", "and"))
-    return Kind.INTERNAL if compact in DEFAULT_INTERNAL_FUNCTIONS else Kind.CUSTOMER
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,14 +264,14 @@ def _line_issues(lines: Iterable[Line], columns: Mapping[str, str]) -> list[Issu
 
     for line in lines:
         if not line.name.strip():
-            issue(line, "line", "The line has no name")
+            issue(line, "name", "The line has no name")
         key = normalise_name(line.name)
         if key in seen:
             first = seen[key]
             where = f" on row {first.source_row}" if first.source_row else ""
             issue(
                 line,
-                "line",
+                "name",
                 f"Line name {line.name.strip()!r} is used twice "
                 f"(also as {first.name.strip()!r}{where}); names must be unique",
             )

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Final, TypeVar
+from dataclasses import replace
+from typing import TypeVar
 
-from models import cells, fields
+from models import fields
 from models.cells import CellError
 from models.domain import (
     Bound,
-    Curve,
     FunctionRule,
     Kind,
     Line,
@@ -28,16 +27,14 @@ from models.domain import (
     normalise_name,
     validate,
 )
+from models.schema import line_field, setting
 
 __all__ = [
-    "LINE_FIELDS",
     "EditError",
     "add_ratio",
     "parse_bound",
-    "parse_budget",
-    "parse_change_limit",
     "parse_line_field",
-    "parse_share",
+    "parse_setting",
     "remove_ratio",
     "set_function_bound",
     "set_line_field",
@@ -53,58 +50,15 @@ class EditError(ValueError):
     """An edit that cannot be made; the message says why."""
 
 
-@dataclass(frozen=True, slots=True)
-class LineField:
-    name: str  # the Line attribute
-    label: str  # as the window shows it
-    money: bool = False
-    required: bool = False
-
-
-LINE_FIELDS: Final = (
-    LineField("name", "Line", required=True),
-    LineField("function", "Function", required=True),
-    LineField("kind", "Kind", required=True),
-    LineField("current", "Current", money=True, required=True),
-    LineField("floor", "Floor", money=True),
-    LineField("cap", "Cap", money=True),
-    LineField("weight", "Weight"),
-    LineField("curve", "Curve"),
-    LineField("locked", "Locked"),
-    LineField("max_change", "Max change"),
-)
-_BY_NAME: Final = {f.name: f for f in LINE_FIELDS}
-_DEFAULTS: Final[dict[str, object]] = {
-    "floor": 0.0,
-    "cap": None,
-    "weight": 1.0,
-    "curve": Curve.DIMINISHING,
-    "locked": False,
-    "max_change": None,
-}
-
-
 def parse_line_field(field: str, text: str) -> object:
-    """The typed value of one Budget column, from what the user typed."""
-    spec = _BY_NAME[field]
+    """The typed value of one Budget column (:data:`models.schema.LINE_FIELDS`), as the user typed it."""
+    spec = line_field(field)
     if not text.strip():
-        if spec.required:
+        if spec.required or spec.inferred:
             raise EditError(f"{spec.label} cannot be blank")
-        return _DEFAULTS[field]
-    parsers: dict[str, Callable[[str], object]] = {
-        "name": cells.read_text,
-        "function": cells.read_text,
-        "kind": fields.parse_kind,
-        "current": fields.parse_amount,
-        "floor": fields.parse_amount,
-        "cap": fields.parse_amount,
-        "weight": fields.parse_weight,
-        "curve": fields.parse_curve,
-        "locked": cells.read_bool,
-        "max_change": fields.parse_change_limit,
-    }
+        return spec.default
     try:
-        return parsers[field](text)
+        return spec.parse(text)
     except CellError as error:
         raise EditError(f"{spec.label}: {error}") from None
 
@@ -188,17 +142,10 @@ def parse_bound(text: str) -> Bound | None:
     return _optional(text, fields.parse_bound)
 
 
-def parse_share(text: str) -> float | None:
-    return _optional(text, fields.parse_share)
-
-
-def parse_change_limit(text: str) -> float | None:
-    return _optional(text, fields.parse_change_limit)
-
-
-def parse_budget(text: str) -> float | None:
-    """The total budget as typed; blank means today's total spend."""
-    return _optional(text, fields.parse_amount, "Total budget")
+def parse_setting(attr: str, text: str) -> object:
+    """A policy setting (see :data:`models.schema.POLICY_SETTINGS`) as typed; blank means none."""
+    spec = setting(attr)
+    return _optional(text, spec.parse, spec.label)
 
 
 def add_ratio(plan: Plan, left: str, factor: float, right: str) -> Plan:

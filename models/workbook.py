@@ -21,19 +21,16 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 from models import cells, fields
 from models.cells import CellError, CellValue, is_blank
 from models.domain import (
     Bound,
-    Checks,
-    Curve,
     FunctionRule,
     Kind,
     Line,
     Plan,
-    Policy,
     RatioRule,
     default_kind,
     normalise_name,
@@ -41,6 +38,15 @@ from models.domain import (
 )
 from models.fields import header_key
 from models.issues import Issue, column_letter
+from models.schema import (
+    BUDGET_SHEET,
+    FUNCTION_COLUMNS,
+    LINE_FIELDS,
+    POLICY_SETTINGS,
+    Field,
+    Reading,
+    policy_from_settings,
+)
 from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workbook_file
 
 __all__ = ["ImportReport", "header_key", "read_plan"]
@@ -48,156 +54,12 @@ __all__ = ["ImportReport", "header_key", "read_plan"]
 HEADER_SEARCH_ROWS: Final = 40
 _T = TypeVar("_T")
 
-#: field -> header words (as compared: lower case, letters and digits only).
-BUDGET_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    "line": (
-        "line",
-        "lines",
-        "linename",
-        "department",
-        "dept",
-        "departmentname",
-        "costcentre",
-        "costcenter",
-        "costcentrename",
-        "costcentername",
-        "initiative",
-        "item",
-        "lineitem",
-        "budgetline",
-        "name",
-        "project",
-        "programme",
-        "program",
-        "account",
-    ),
-    "function": (
-        "function",
-        "businessfunction",
-        "group",
-        "area",
-        "category",
-        "division",
-        "functionarea",
-        "unit",
-        "businessunit",
-        "pillar",
-    ),
-    "kind": ("kind", "type", "linetype", "focus", "customerorinternal", "customerinternal"),
-    "current": (
-        "current",
-        "currentspend",
-        "currentbudget",
-        "actual",
-        "actuals",
-        "actualspend",
-        "lastyear",
-        "lastyearspend",
-        "priorYear".lower(),
-        "prioryearspend",
-        "baseline",
-        "baselinespend",
-        "spend",
-        "budget",
-        "amount",
-        "cost",
-        "currentamount",
-    ),
-    "floor": ("floor", "min", "minimum", "minspend", "minimumspend", "lowerbound", "minamount"),
-    "cap": ("cap", "max", "maximum", "maxspend", "maximumspend", "ceiling", "upperbound", "maxamount"),
-    "weight": (
-        "weight",
-        "value",
-        "valueweight",
-        "marginalvalue",
-        "valueperunit",
-        "priority",
-        "priorityweight",
-        "impactweight",
-        "roi",
-        "return",
-    ),
-    "curve": ("curve", "returns", "returncurve", "responsecurve", "shape"),
-    "half_return": (
-        "halfreturn",
-        "halfreturnspend",
-        "halfreturnpoint",
-        "halfreturns",
-        "saturation",
-        "halfsaturation",
-        "halfvaluespend",
-    ),
-    "locked": ("locked", "lock", "fixed", "keep", "frozen", "keepcurrent"),
-    "max_change": (
-        "maxchange",
-        "maximumchange",
-        "changelimit",
-        "maxchangepct",
-        "maxvariance",
-        "maxchangepercent",
-        "changecap",
-    ),
-}
-REQUIRED: Final = ("line", "function", "current")
-LABELS: Final = {
-    "line": "Line",
-    "function": "Function",
-    "kind": "Kind",
-    "current": "Current",
-    "floor": "Floor",
-    "cap": "Cap",
-    "weight": "Weight",
-    "curve": "Curve",
-    "half_return": "Half-return",
-    "locked": "Locked",
-    "max_change": "Max change",
-}
-FUNCTION_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    "function": BUDGET_COLUMNS["function"] + ("name",),
-    "kind": BUDGET_COLUMNS["kind"],
-    "floor": BUDGET_COLUMNS["floor"] + ("functionfloor",),
-    "cap": BUDGET_COLUMNS["cap"] + ("functioncap",),
-}
+REQUIRED: Final = tuple(f.attr for f in LINE_FIELDS if f.required)
+LABELS: Final = {f.attr: f.label for f in LINE_FIELDS}
+BUDGET_COLUMNS: Final = {f.attr: f.synonyms for f in LINE_FIELDS}
 POLICY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "setting": ("setting", "settings", "rule", "parameter", "name", "item", "policy"),
     "value": ("value", "values", "setting value", "amount"),
-}
-POLICY_SETTINGS: Final[dict[str, tuple[str, ...]]] = {
-    "total_budget": ("totalbudget", "budget", "total", "budgettotal", "totalspend"),
-    "spend_whole_budget": (
-        "spendwholebudget",
-        "spendthewholebudget",
-        "spendentirebudget",
-        "spendallbudget",
-        "spendall",
-        "usewholebudget",
-        "spendfullbudget",
-    ),
-    "internal_share_min": (
-        "internalsharemin",
-        "mininternalshare",
-        "minimuminternalshare",
-        "internalshareminimum",
-    ),
-    "internal_share_max": (
-        "internalsharemax",
-        "maxinternalshare",
-        "maximuminternalshare",
-        "internalsharemaximum",
-    ),
-    "max_change": ("maxchange", "maximumchange", "changelimit", "globalmaxchange"),
-    "objective": ("objective", "goal", "optimise", "optimize"),
-    "relative_change": ("relativechange", "minchangerelative", "changeisrelative"),
-    "ratio": ("ratio", "ratiorule", "ratios"),
-    "check_internal_cut": ("warninternalcut", "checkinternalcut", "internalcutwarning"),
-    "check_internal_share": ("warninternalshare", "checkinternalshare", "internalsharewarning"),
-    "check_acquisition_multiple": (
-        "warnacquisitionmultiple",
-        "checkacquisitionmultiple",
-        "acquisitionmultiple",
-    ),
-    "check_line_share": ("warnlineshare", "checklineshare", "lineshare"),
-    "check_concentration": ("warnconcentration", "checkconcentration", "concentrationwarning"),
 }
 _BUDGET_SHEETS: Final = ("budget", "budgets", "lines", "budgetlines", "plan")
 _FUNCTION_SHEETS: Final = ("functions", "function", "functionrules", "floors")
@@ -413,21 +275,6 @@ def _rows(grid: _Grid, start: int) -> Iterator[int]:
             yield r
 
 
-_LINE_FIELDS: Final = (
-    "line",
-    "function",
-    "kind",
-    "current",
-    "floor",
-    "cap",
-    "weight",
-    "curve",
-    "half_return",
-    "locked",
-    "max_change",
-)
-
-
 class _BudgetReader:
     """Lines from the Budget sheet."""
 
@@ -473,59 +320,46 @@ class _BudgetReader:
     ) -> Line | None:
         values = self.grid.rows[r]
         width = len(values)
-        (name_raw, function_raw, kind_raw, current_raw, floor_raw, cap_raw, weight_raw, curve_raw, half_raw,
-         locked_raw, change_raw) = [
-            values[c] if c is not None and c < width else None
-            for c in map(columns.get, _LINE_FIELDS)
-        ]  # fmt: skip
+        raw = {
+            f.attr: values[c] if (c := columns.get(f.attr)) is not None and c < width else None
+            for f in LINE_FIELDS
+        }
         self._row, self._columns = r, columns
-        cell = self._cell
-        if is_blank(function_raw) and not is_blank(name_raw):
+        name_raw = raw["name"]
+        if is_blank(raw["function"]) and not is_blank(name_raw):
             label = header_key(str(name_raw))
             if label in _TOTAL_NAMES or label.startswith("total"):
                 self.reader.notes.append(f"Budget row {r + 1} ({name_raw!s}) is a total row and is skipped")
                 return None
         before = len(self.reader.issues)
-        name = self._text("line", name_raw)
-        function = self._text("function", function_raw)
-        current = self._amount("current", current_raw, fields.parse_amount, None, required=True)
-        floor = self._amount("floor", floor_raw, fields.parse_amount, 0.0)
-        cap = self._amount("cap", cap_raw, fields.parse_amount, None)
-        weight = self._amount("weight", weight_raw, fields.parse_weight, 1.0)
-        half = self._other("half_return", half_raw, fields.parse_positive_amount, None)
-        curve = self._other("curve", curve_raw, fields.parse_curve, Curve.DIMINISHING)
-        locked = self._other("locked", locked_raw, cells.read_bool, False)
-        kind = self._other("kind", kind_raw, fields.parse_kind, None)
-        max_change: float | None
-        if type(change_raw) is float and 0.0 <= change_raw <= 1.0:
-            max_change = change_raw
-        elif (change_raw is None or change_raw == "") and not self.grid.may_hide:
-            max_change = None
-        else:
-            percent = self.grid.formatted_percent(r, columns.get("max_change"), above_one=True)
-            max_change = cell("max_change").read(partial(fields.parse_change_limit, percent_format=percent))
-        if len(self.reader.issues) > before or name is None or function is None or current is None:
+        typed = {f.attr: self._read(f, raw[f.attr]) for f in LINE_FIELDS}
+        if len(self.reader.issues) > before or any(typed[attr] is None for attr in REQUIRED):
             return None
-        if kind is None:
-            key = normalise_name(function)
-            kind = kinds_from_functions.get(key)
+        if typed["kind"] is None:
+            function = str(typed["function"])
+            kind = kinds_from_functions.get(normalise_name(function))
             if kind is None:
                 kind = default_kind(function)
                 inferred.setdefault(function, kind)
-        return Line(
-            name=name,
-            function=function,
-            kind=kind,
-            current=current,
-            floor=floor if floor is not None else 0.0,
-            cap=cap,
-            weight=weight if weight is not None else 1.0,
-            curve=curve or Curve.DIMINISHING,
-            half_return=half,
-            locked=bool(locked),
-            max_change=max_change,
-            source_row=r + 1,
-        )
+            typed["kind"] = kind
+        return Line(**typed, source_row=r + 1)
+
+    def _read(self, spec: Field, value: CellValue) -> Any:
+        """One field of the row: its typed value, its default when blank, None after an issue."""
+        reading = spec.reading
+        if reading is Reading.TEXT:
+            return self._text(spec.attr, value)
+        if reading is Reading.AMOUNT:
+            default = spec.default if isinstance(spec.default, float) else None
+            return self._amount(spec.attr, value, spec.parse, default, required=spec.required)
+        if reading is Reading.WORD:
+            return self._other(spec.attr, value, spec.parse, spec.default)
+        if type(value) is float and 0.0 <= value <= 1.0:
+            return value
+        if (value is None or value == "") and not self.grid.may_hide:
+            return spec.default
+        percent = self.grid.formatted_percent(self._row, self._columns.get(spec.attr), above_one=True)
+        return self._cell(spec.attr).read(partial(spec.parse, percent_format=percent), default=spec.default)
 
     # Fast paths for the common cell, each falling back to the full reader
     # (with its messages) for anything else.
@@ -601,57 +435,40 @@ def _read_functions(reader: _Reader, grid: _Grid) -> list[FunctionRule]:
 
 
 def _read_policy(reader: _Reader, grid: _Grid) -> dict[str, object]:
+    """Settings by attribute (see :data:`models.schema.POLICY_SETTINGS`); ratio rules as a tuple."""
     header = reader.find_header(grid, POLICY_COLUMNS, ("setting", "value"))
     if header is None:
         return {}
     header_row, columns = header
-    lookup = {word: key for key, words in POLICY_SETTINGS.items() for word in words}
+    lookup = {word: spec for spec in POLICY_SETTINGS for word in spec.synonyms}
     settings: dict[str, object] = {}
     ratios: list[RatioRule] = []
     seen_rows: dict[str, int] = {}
     for r in _rows(grid, header_row + 1):
         name_cell = _Cell(reader, grid, r, columns["setting"])
         value_cell = _Cell(reader, grid, r, columns["value"])
-        setting = name_cell.read(cells.read_text, "Setting", required=True)
-        if setting is None:
+        name = name_cell.read(cells.read_text, "Setting", required=True)
+        if name is None:
             continue
-        key = lookup.get(header_key(setting))
-        if key is None:
-            known = (
-                "Total budget, Spend whole budget, Internal share min, Internal share max, "
-                "Max change, Objective, Relative change, Ratio, Warn internal cut, Warn internal share, "
-                "Warn acquisition multiple, Warn line share, Warn concentration"
-            )
-            name_cell.fail(f"Unknown setting {setting!r}; the settings are: {known}")
+        spec = lookup.get(header_key(name))
+        if spec is None:
+            known = ", ".join(s.label for s in POLICY_SETTINGS)
+            name_cell.fail(f"Unknown setting {name!r}; the settings are: {known}")
             continue
-        if key != "ratio" and key in seen_rows:
-            name_cell.fail(f"Setting {setting!r} is given twice (also on row {seen_rows[key]})")
+        if not spec.repeated and spec.attr in seen_rows:
+            name_cell.fail(f"Setting {name!r} is given twice (also on row {seen_rows[spec.attr]})")
             continue
-        seen_rows[key] = r + 1
-        percent = grid.formatted_percent(r, columns["value"], above_one=True)
-        parsers: dict[str, Callable[[CellValue], object]] = {
-            "total_budget": fields.parse_amount,
-            "spend_whole_budget": cells.read_bool,
-            "internal_share_min": partial(fields.parse_share, percent_format=percent),
-            "internal_share_max": partial(fields.parse_share, percent_format=percent),
-            "max_change": partial(fields.parse_change_limit, percent_format=percent),
-            "objective": fields.parse_objective,
-            "relative_change": cells.read_bool,
-            "ratio": fields.parse_ratio,
-            "check_internal_cut": partial(fields.parse_share, percent_format=percent),
-            "check_internal_share": partial(fields.parse_share, percent_format=percent),
-            "check_acquisition_multiple": fields.parse_weight,
-            "check_line_share": partial(fields.parse_share, percent_format=percent),
-            "check_concentration": partial(fields.parse_share, percent_format=percent),
-        }
-        value = value_cell.read(parsers[key], setting)
+        seen_rows[spec.attr] = r + 1
+        percent = spec.percent_format and grid.formatted_percent(r, columns["value"], above_one=True)
+        value = value_cell.read(spec.reader(percent_format=percent), name)
         if value is None:
             continue
         if isinstance(value, RatioRule):
             ratios.append(RatioRule(value.left, value.factor, value.right, source_row=r + 1))
         else:
-            settings[key] = value
-    settings["ratios"] = tuple(ratios)
+            settings[spec.attr] = value
+    if ratios:
+        settings["ratio"] = tuple(ratios)
     return settings
 
 
@@ -724,21 +541,12 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
     budget_grid = reader.grid(book, budget_name)
     reader.progress(0.3, "Reading the lines")
     lines, columns, inferred = _BudgetReader(reader, budget_grid).read(kinds)
-    if budget_name != "Budget":
+    if budget_name != BUDGET_SHEET:
         reader.notes.insert(0, f"Lines were read from sheet {budget_name!r}")
     for function, kind in inferred.items():
         reader.notes.append(f"Function {function!r} was taken as {kind} (no Kind given)")
     letters = {fld: column_letter(c + 1) for fld, c in columns.items()}
-    ratios = settings.pop("ratios", ())
-    checks = {
-        key.removeprefix("check_"): settings.pop(key) for key in list(settings) if key.startswith("check_")
-    }
-    policy = Policy(
-        functions=tuple(rules),
-        ratios=ratios,  # type: ignore[arg-type]
-        checks=Checks(**checks),  # type: ignore[arg-type]
-        **settings,  # type: ignore[arg-type]
-    )
+    policy = policy_from_settings(settings, functions=tuple(rules))
     plan = Plan(tuple(lines), policy, name=path.stem)
     if not reader.issues:
         problems = validate(plan, letters)

@@ -38,10 +38,10 @@ from PySide6.QtWidgets import (
 )
 
 from models.domain import Kind, Plan
-from models.edits import LINE_FIELDS
 from models.formats import money, percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.result import Fix, Result, Status
+from models.schema import LINE_FIELDS
 from models.workbook import ImportReport, read_plan
 from planner.explain import apply_fix
 from planner.insight import balance_frontier, price_of_balance
@@ -161,13 +161,11 @@ class MainWindow(QMainWindow):
         self.budget_model = BudgetModel()
         self.budget_view = _table(self.budget_model, sorting=True)
         self.budget_view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-        for field, choices in (
-            ("kind", ("customer", "internal")),
-            ("curve", ("diminishing", "linear")),
-            ("locked", ("no", "yes")),
-        ):
-            column = next(n for n, f in enumerate(LINE_FIELDS) if f.name == field)
-            self.budget_view.setItemDelegateForColumn(column, ChoiceDelegate(choices, self.budget_view))
+        for column, field in enumerate(LINE_FIELDS):
+            if field.choices:
+                self.budget_view.setItemDelegateForColumn(
+                    column, ChoiceDelegate(field.choices, self.budget_view)
+                )
         self.function_filter = QComboBox()
         self.function_filter.setMinimumContentsLength(14)
         self.function_filter.setSizeAdjustPolicy(

@@ -27,31 +27,23 @@ from models.edits import (
     EditError,
     add_ratio,
     parse_bound,
-    parse_budget,
-    parse_change_limit,
-    parse_share,
+    parse_setting,
     remove_ratio,
     set_function_bound,
     set_policy,
 )
 from models.formats import money, percent
+from models.functions import KEY_FUNCTIONS, CanonicalFunction, canonical
 from ui.layouts import clear_layout
 
-__all__ = ["KEY_FUNCTIONS", "PolicyPanel"]
+__all__ = ["PolicyPanel", "find_function"]
 
-#: The functions behind the customer, shown first, and the names they go by.
-KEY_FUNCTIONS = {
-    "HR": ("hr", "human resources", "people", "people ops"),
-    "IT": ("it", "information technology", "tech", "technology"),
-    "Internal comms": ("internal comms", "internal communications", "internal communication", "comms"),
-}
 BOUND_HINT = "Amount (1,200,000), % of budget (8%) or % of current (95% of current); blank for none"
 
 
-def find_function(plan: Plan, aliases: tuple[str, ...]) -> str | None:
-    """The plan's spelling of a function known by one of ``aliases``."""
-    keys = {normalise_name(a) for a in aliases}
-    return next((f for f in plan.functions() if normalise_name(f) in keys), None)
+def find_function(plan: Plan, function: CanonicalFunction) -> str | None:
+    """The plan's spelling of a canonical function, if the plan has it."""
+    return next((f for f in plan.functions() if canonical(f) is function), None)
 
 
 def _bound_text(bound: Bound | None) -> str:
@@ -103,7 +95,7 @@ class PolicyPanel(QScrollArea):
         grid.addWidget(QLabel("Floor"), 0, 1)
         grid.addWidget(QLabel("Cap"), 0, 2)
         self.key_fields: dict[str, tuple[QLabel, _Field, _Field]] = {}
-        for row, name in enumerate(KEY_FUNCTIONS, start=1):
+        for row, name in enumerate((f.name for f in KEY_FUNCTIONS), start=1):
             label = QLabel(name)
             floor = _Field("no floor", partial(self._set_key_bound, name, "floor"), BOUND_HINT)
             cap = _Field("no cap", partial(self._set_key_bound, name, "cap"), BOUND_HINT)
@@ -182,9 +174,10 @@ class PolicyPanel(QScrollArea):
     def set_plan(self, plan: Plan) -> None:
         self._plan = plan
         policy = plan.policy
-        for name, aliases in KEY_FUNCTIONS.items():
+        for key in KEY_FUNCTIONS:
+            name = key.name
             label, floor, cap = self.key_fields[name]
-            function = find_function(plan, aliases)
+            function = find_function(plan, key)
             rule = plan.function_rule(function) if function else None
             label.setText(function or f"{name} (no lines)")
             for field in (floor, cap):
@@ -209,7 +202,7 @@ class PolicyPanel(QScrollArea):
         self._show_ratios(plan)
 
     def _key_function_names(self, plan: Plan) -> set[str]:
-        found = (find_function(plan, aliases) for aliases in KEY_FUNCTIONS.values())
+        found = (find_function(plan, key) for key in KEY_FUNCTIONS)
         return {normalise_name(f) for f in found if f}
 
     def _show_other_functions(self, plan: Plan) -> None:
@@ -285,7 +278,8 @@ class PolicyPanel(QScrollArea):
         )
 
     def _set_key_bound(self, name: str, which: str, text: str) -> None:
-        function = find_function(self._plan, KEY_FUNCTIONS[name])
+        key = next(f for f in KEY_FUNCTIONS if f.name == name)
+        function = find_function(self._plan, key)
         if function is not None:
             self._set_bound(function, which, text)
 
@@ -298,20 +292,20 @@ class PolicyPanel(QScrollArea):
 
     def _set_budget(self, text: str) -> None:
         self._try(
-            lambda: set_policy(self._plan, total_budget=parse_budget(text)),
+            lambda: set_policy(self._plan, total_budget=parse_setting("total_budget", text)),
             f"Set the total budget to {text.strip() or 'today’s total'}",
         )
 
     def _set_max_change(self, text: str) -> None:
         self._try(
-            lambda: set_policy(self._plan, max_change=parse_change_limit(text)),
+            lambda: set_policy(self._plan, max_change=parse_setting("max_change", text)),
             f"Set the change limit to {text.strip() or 'none'}",
         )
 
     def _set_share(self, which: str, text: str) -> None:
         word = "minimum" if which.endswith("min") else "maximum"
         self._try(
-            lambda: set_policy(self._plan, **{which: parse_share(text)}),
+            lambda: set_policy(self._plan, **{which: parse_setting(which, text)}),
             f"Set the internal share {word} to {text.strip() or 'none'}",
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any
 
 from PySide6.QtCore import (
@@ -17,7 +18,6 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from models.domain import Kind, Line, Plan, normalise_name
 from models.edits import (
-    LINE_FIELDS,
     EditError,
     parse_line_field,
     set_line_field,
@@ -25,6 +25,7 @@ from models.edits import (
 from models.formats import money, percent
 from models.issues import Issue
 from models.result import Result
+from models.schema import LINE_FIELDS, Field, Unit
 
 __all__ = ["AllocationModel", "BudgetModel", "HeaderedTable", "IssuesModel", "OrderedModel", "TotalsModel"]
 
@@ -49,26 +50,11 @@ _TOTAL_BACKGROUND = QBrush(QColor("#E8EEF5"))
 _NEGATIVE = QBrush(QColor("#B00020"))
 
 
-def _line_text(line: Line, field: str) -> str:
-    value = getattr(line, field)
-    if field in ("current", "floor", "cap"):
-        return money(value)
-    if field in {"kind", "curve"}:
-        return str(value.value)
-    if field == "locked":
-        return "yes" if value else "no"
-    if field == "max_change":
-        return percent(value, 0) if value is not None else ""
-    if field == "weight":
-        return f"{value:g}"
-    return str(value)
-
-
-def _line_sort_key(line: Line, field: str) -> Any:
-    value = getattr(line, field)
+def _line_sort_key(line: Line, field: Field) -> Any:
+    value = getattr(line, field.attr)
     if value is None:
         return -1.0
-    if field in ("kind", "curve"):
+    if isinstance(value, Enum):
         return value.value
     if isinstance(value, str):
         return value.casefold()
@@ -182,7 +168,7 @@ class BudgetModel(OrderedModel):
         return len(self._plan.lines)
 
     def _sort_key(self, item: int, column: int) -> Any:
-        return _line_sort_key(self._plan.lines[item], LINE_FIELDS[column].name)
+        return _line_sort_key(self._plan.lines[item], LINE_FIELDS[column])
 
     def _accepts(self, item: int) -> bool:
         return self.accepts_line(self._plan.lines[item])
@@ -225,42 +211,42 @@ class BudgetModel(OrderedModel):
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return LINE_FIELDS[section].label
+        if role == Qt.ItemDataRole.ToolTipRole and orientation == Qt.Orientation.Horizontal:
+            return LINE_FIELDS[section].help
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
         base = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        return base if self.is_total(index.row()) else base | Qt.ItemFlag.ItemIsEditable
+        if self.is_total(index.row()) or not LINE_FIELDS[index.column()].editable:
+            return base
+        return base | Qt.ItemFlag.ItemIsEditable
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if role not in _ROLES or not index.isValid():
             return None
         row, field = index.row(), LINE_FIELDS[index.column()]
         if self.is_total(row):
-            return self._total_data(field.name, role)
+            return self._total_data(field, role)
         line = self._plan.lines[self._order[row]]
         if role == Qt.ItemDataRole.DisplayRole:
-            return _line_text(line, field.name)
+            return field.text(getattr(line, field.attr))
         if role == Qt.ItemDataRole.EditRole:
-            value = getattr(line, field.name)
-            if field.money and value is not None:
-                return f"{value:,.2f}".rstrip("0").rstrip(".")
-            return _line_text(line, field.name)
-        if role == Qt.ItemDataRole.TextAlignmentRole and (
-            field.money or field.name in ("weight", "max_change")
-        ):
+            return field.edit_text(getattr(line, field.attr))
+        if role == Qt.ItemDataRole.TextAlignmentRole and field.numeric:
             return _RIGHT
-        if role == Qt.ItemDataRole.ToolTipRole and field.name == "kind":
-            return "Customer lines serve customers; internal lines keep the company running"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return field.help
         return None
 
-    def _total_data(self, field: str, role: int) -> Any:
+    def _total_data(self, spec: Field, role: int) -> Any:
+        field = spec.attr
         if role == Qt.ItemDataRole.FontRole:
             return _BOLD
         if role == Qt.ItemDataRole.BackgroundRole:
             return _TOTAL_BACKGROUND
-        if role == Qt.ItemDataRole.TextAlignmentRole and field in ("current", "floor", "cap"):
+        if role == Qt.ItemDataRole.TextAlignmentRole and spec.unit is Unit.MONEY:
             return _RIGHT
         if role != Qt.ItemDataRole.DisplayRole:
             return None
@@ -282,14 +268,14 @@ class BudgetModel(OrderedModel):
         item = self._order[index.row()]
         line = self._plan.lines[item]
         try:
-            typed = parse_line_field(field.name, str(value))
-            new = set_line_field(self._plan, item, field.name, typed)
+            typed = parse_line_field(field.attr, str(value))
+            new = set_line_field(self._plan, item, field.attr, typed)
         except EditError as error:
             self.edit_refused.emit(f"{line.name}: {error}")
             return False
         if new is self._plan:
             return False
-        shown = _line_text(new.lines[item], field.name)
+        shown = field.text(getattr(new.lines[item], field.attr))
         self.edit_made.emit(new, f"Set {field.label.lower()} of {line.name} to {shown or 'blank'}")
         return True
 

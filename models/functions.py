@@ -1,0 +1,98 @@
+"""The functions a plan's lines belong to, and the one table of their names.
+
+A finance lead writes "HR", "Human resources" or "People & culture" for the
+same function. The table below maps each spelling to one canonical function
+with its kind; every place that compares function names (the workbook
+reader, the policy panel, Functions-sheet rules, ratio rules, the kind a new
+function is given) goes through :func:`canonical` and :func:`default_kind`.
+A function not in the table is known by its own name, and is a customer
+function unless the plan says otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+__all__ = [
+    "CANONICAL_FUNCTIONS",
+    "KEY_FUNCTIONS",
+    "CanonicalFunction",
+    "Kind",
+    "canonical",
+    "default_kind",
+    "spelling_key",
+]
+
+
+class Kind(StrEnum):
+    CUSTOMER = "customer"
+    INTERNAL = "internal"
+
+
+@dataclass(frozen=True, slots=True)
+class CanonicalFunction:
+    """A function known by several names."""
+
+    name: str  # as the window shows it: "HR"
+    kind: Kind
+    spellings: tuple[str, ...]  # every name it goes by, as typed (compared by :func:`spelling_key`)
+
+
+#: The functions behind the customer, in the order the window shows them.
+CANONICAL_FUNCTIONS: Final = (
+    CanonicalFunction(
+        "HR",
+        Kind.INTERNAL,
+        (
+            "HR",
+            "Human resources",
+            "People",
+            "People & culture",
+            "People and culture",
+            "People ops",
+            "People operations",
+        ),
+    ),
+    CanonicalFunction(
+        "IT",
+        Kind.INTERNAL,
+        ("IT", "Information technology", "Tech", "Technology"),
+    ),
+    CanonicalFunction(
+        "Internal comms",
+        Kind.INTERNAL,
+        (
+            "Internal comms",
+            "Internal communications",
+            "Internal communication",
+            "Comms",
+        ),
+    ),
+)
+#: The functions behind the customer whose floors the window shows first (HR, IT, Internal comms).
+KEY_FUNCTIONS: Final = tuple(f for f in CANONICAL_FUNCTIONS if f.kind is Kind.INTERNAL)
+
+
+def spelling_key(text: str) -> str:
+    """How spellings are compared: no case, spaces or punctuation; ``&`` is ``and``."""
+    return "".join(ch for ch in text.replace("&", "and").casefold() if ch.isalnum())
+
+
+_BY_SPELLING: Final = {
+    spelling_key(spelling): function for function in CANONICAL_FUNCTIONS for spelling in function.spellings
+}
+
+
+@functools.lru_cache(maxsize=8192)
+def canonical(name: str) -> CanonicalFunction | None:
+    """The canonical function ``name`` is a spelling of, or None for a function not in the table."""
+    return _BY_SPELLING.get(spelling_key(name))
+
+
+def default_kind(function: str) -> Kind:
+    """The kind of a function no line or rule gives one: the table's, else customer."""
+    known = canonical(function)
+    return known.kind if known is not None else Kind.CUSTOMER

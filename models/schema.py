@@ -1,0 +1,605 @@
+"""The plan's vocabulary: every line field and every policy setting, described once.
+
+Each entry says what a field or setting is called (its attribute, its label,
+the header words finance people use for it), how a typed value is read
+(the same parser for a workbook cell and for what is typed in the window),
+how it is shown, its default, its unit, whether the window edits it, and a
+one-line help text. The workbook reader and writer, the window's Budget
+table, its editors and drop-downs, ``solve --json`` and the README's
+workbook tables all follow these tables; nothing else lists the fields.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, fields
+from enum import Enum, StrEnum
+from functools import partial
+from typing import Any, Final
+
+from models import cells
+from models import fields as parsers
+from models.cells import CellValue
+from models.domain import Checks, Curve, Kind, Line, Objective, Plan, Policy, RatioRule
+from models.formats import money, percent
+
+__all__ = [
+    "BUDGET_SHEET",
+    "CHECKS",
+    "FUNCTION_COLUMNS",
+    "LINE_FIELDS",
+    "POLICY_SETTINGS",
+    "Field",
+    "Reading",
+    "Setting",
+    "Unit",
+    "line_field",
+    "line_json",
+    "markdown_budget_table",
+    "markdown_settings_table",
+    "plan_json",
+    "policy_from_settings",
+    "setting",
+]
+
+
+class Unit(StrEnum):
+    """What a value is, which decides how it is shown, written and aligned."""
+
+    TEXT = "text"
+    MONEY = "money"
+    NUMBER = "number"
+    SHARE = "share"  # a fraction shown as a percentage
+    CHOICE = "choice"  # one of a few words (an enum)
+    FLAG = "flag"  # yes or no
+    RULE = "rule"  # a ratio rule, written as text
+
+
+class Reading(StrEnum):
+    """How the workbook reader takes a field's cells (each with a fast path for the common cell)."""
+
+    TEXT = "text"  # a name: plain text is taken as it is
+    AMOUNT = "amount"  # a number of 0 or more is taken as it is
+    WORD = "word"  # text read once per distinct value
+    FRACTION = "fraction"  # a number in [0, 1] is taken as it is; above 1 its percent format decides
+
+
+def _show_number(value: object) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _show_share(value: object) -> str:
+    return percent(value, 0) if isinstance(value, int | float) else ""
+
+
+def _show_money(value: object) -> str:
+    return money(value) if isinstance(value, int | float) else ""
+
+
+def _show_flag(value: object) -> str:
+    return "yes" if value else "no"
+
+
+def _show_text(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value.value) if isinstance(value, Enum) else str(value)
+
+
+_SHOW: Final[dict[Unit, Callable[[object], str]]] = {
+    Unit.TEXT: _show_text,
+    Unit.MONEY: _show_money,
+    Unit.NUMBER: _show_number,
+    Unit.SHARE: _show_share,
+    Unit.CHOICE: _show_text,
+    Unit.FLAG: _show_flag,
+    Unit.RULE: lambda value: value.describe() if isinstance(value, RatioRule) else "",
+}
+
+
+def _edit_text(unit: Unit, value: object) -> str:
+    """A value as the editor starts from: money exact to the cent, shares exact."""
+    if value is None:
+        return ""
+    if unit is Unit.MONEY and isinstance(value, int | float):
+        return money(value, 2, trim=True)
+    if unit is Unit.SHARE and isinstance(value, int | float):
+        return f"{value * 100:.10g}%"
+    return _SHOW[unit](value)
+
+
+def _cell(unit: Unit, value: object) -> tuple[object, str | None]:
+    """A value as a workbook cell: the cell's content and its number format (``money``, ``percent``)."""
+    if value is None:
+        return None, None
+    if unit is Unit.MONEY:
+        return value, "money"
+    if unit is Unit.SHARE and isinstance(value, int | float):
+        # A share above 100% is written as text: a number above 1 reads back as ambiguous.
+        return (value, "percent") if value <= 1 else (f"{value * 100:.10g}%", None)
+    if unit is Unit.FLAG:
+        return ("yes" if value else "no"), None
+    if unit is Unit.RULE and isinstance(value, RatioRule):
+        return f"{value.left} >= {value.factor:.10g} x {value.right}", None
+    if isinstance(value, Enum):
+        return value.value, None
+    return value, None
+
+
+def _json(value: object) -> object:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, RatioRule):
+        return value.describe()
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One column of the Budget sheet: one attribute of :class:`~models.domain.Line`."""
+
+    attr: str  # "half_return"
+    label: str  # "Half-return": the header written and the window's column
+    synonyms: tuple[str, ...]  # header words, as compared by :func:`models.fields.header_key`
+    parse: Callable[..., Any]  # a cell's value (or typed text) to the typed value; raises CellError
+    unit: Unit
+    default: object  # for a blank optional cell
+    reading: Reading
+    help: str  # the tooltip and the README's description, in a finance lead's words
+    required: bool = False
+    #: Blank means "work it out" (a line's kind from its function); the window refuses blank.
+    inferred: bool = False
+    editable: bool = True
+    choices: tuple[str, ...] = ()  # the drop-down's words
+    width: float = 12  # column width in an exported workbook
+
+    def text(self, value: object) -> str:
+        """The value as the window's table shows it."""
+        return _SHOW[self.unit](value)
+
+    def edit_text(self, value: object) -> str:
+        return _edit_text(self.unit, value)
+
+    def cell(self, value: object) -> tuple[object, str | None]:
+        return _cell(self.unit, value)
+
+    @property
+    def numeric(self) -> bool:
+        return self.unit in (Unit.MONEY, Unit.NUMBER, Unit.SHARE)
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _choices(enum: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)
+
+
+LINE_FIELDS: Final = (
+    Field(
+        "name",
+        "Line",
+        _words(
+            "line lines linename department dept departmentname costcentre costcenter costcentrename "
+            "costcentername initiative item lineitem budgetline name project programme program account"
+        ),
+        cells.read_text,
+        Unit.TEXT,
+        None,
+        Reading.TEXT,
+        "The line's name: a department, cost centre or initiative; unique in the plan",
+        required=True,
+        width=30,
+    ),
+    Field(
+        "function",
+        "Function",
+        _words(
+            "function businessfunction group area category division functionarea unit businessunit pillar"
+        ),
+        cells.read_text,
+        Unit.TEXT,
+        None,
+        Reading.TEXT,
+        "The group the line belongs to: HR, IT, Internal comms, Customer service, ...",
+        required=True,
+        width=20,
+    ),
+    Field(
+        "kind",
+        "Kind",
+        ("kind", "type", "linetype", "focus", "customerorinternal", "customerinternal"),
+        parsers.parse_kind,
+        Unit.CHOICE,
+        None,
+        Reading.WORD,
+        "customer or internal: customer lines serve customers, internal lines keep the company running "
+        "(default from the Functions sheet, else HR, IT and Internal comms are internal)",
+        inferred=True,
+        choices=_choices(Kind),
+        width=10,
+    ),
+    Field(
+        "current",
+        "Current",
+        _words(
+            "current currentspend currentbudget actual actuals actualspend lastyear lastyearspend "
+            "prioryear prioryearspend baseline baselinespend spend budget amount cost currentamount"
+        ),
+        parsers.parse_amount,
+        Unit.MONEY,
+        None,
+        Reading.AMOUNT,
+        "Today's spend on the line (0 or more)",
+        required=True,
+        width=15,
+    ),
+    Field(
+        "floor",
+        "Floor",
+        ("floor", "min", "minimum", "minspend", "minimumspend", "lowerbound", "minamount"),
+        parsers.parse_amount,
+        Unit.MONEY,
+        0.0,
+        Reading.AMOUNT,
+        "The least the line may receive (default 0)",
+        width=15,
+    ),
+    Field(
+        "cap",
+        "Cap",
+        ("cap", "max", "maximum", "maxspend", "maximumspend", "ceiling", "upperbound", "maxamount"),
+        parsers.parse_amount,
+        Unit.MONEY,
+        None,
+        Reading.AMOUNT,
+        "The most the line may receive (default: no cap)",
+        width=15,
+    ),
+    Field(
+        "weight",
+        "Weight",
+        _words(
+            "weight value valueweight marginalvalue valueperunit priority priorityweight impactweight roi "
+            "return"
+        ),
+        parsers.parse_weight,
+        Unit.NUMBER,
+        1.0,
+        Reading.AMOUNT,
+        "Value of one unit of money spent on the line, before it saturates (default 1)",
+        width=8,
+    ),
+    Field(
+        "curve",
+        "Curve",
+        ("curve", "returns", "returncurve", "responsecurve", "shape"),
+        parsers.parse_curve,
+        Unit.CHOICE,
+        Curve.DIMINISHING,
+        Reading.WORD,
+        "diminishing (default): each extra unit is worth less; linear: every unit is worth the weight",
+        choices=_choices(Curve),
+        width=12,
+    ),
+    Field(
+        "half_return",
+        "Half-return",
+        _words(
+            "halfreturn halfreturnspend halfreturnpoint halfreturns saturation halfsaturation halfvaluespend"
+        ),
+        parsers.parse_positive_amount,
+        Unit.MONEY,
+        None,
+        Reading.WORD,
+        "Spend at which the line's marginal value has halved (default: its current spend)",
+        width=15,
+    ),
+    Field(
+        "locked",
+        "Locked",
+        ("locked", "lock", "fixed", "keep", "frozen", "keepcurrent"),
+        cells.read_bool,
+        Unit.FLAG,
+        False,
+        Reading.WORD,
+        "yes keeps the line at its current spend",
+        choices=("no", "yes"),
+        width=8,
+    ),
+    Field(
+        "max_change",
+        "Max change",
+        _words("maxchange maximumchange changelimit maxchangepct maxvariance maxchangepercent changecap"),
+        parsers.parse_change_limit,
+        Unit.SHARE,
+        None,
+        Reading.FRACTION,
+        "The most the line may move against its current spend, e.g. 15% (overrides the plan's change limit)",
+        width=11,
+    ),
+)
+_FIELDS_BY_ATTR: Final = {f.attr: f for f in LINE_FIELDS}
+
+#: Columns of the Functions sheet: a function's kind, floor and cap, named like the Budget's.
+FUNCTION_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
+    "function": (*_FIELDS_BY_ATTR["function"].synonyms, "name"),
+    "kind": _FIELDS_BY_ATTR["kind"].synonyms,
+    "floor": (*_FIELDS_BY_ATTR["floor"].synonyms, "functionfloor"),
+    "cap": (*_FIELDS_BY_ATTR["cap"].synonyms, "functioncap"),
+}
+BUDGET_SHEET: Final = "Budget"
+
+
+def line_field(attr: str) -> Field:
+    return _FIELDS_BY_ATTR[attr]
+
+
+# -- policy settings -------------------------------------------------------------------
+
+#: The balance-check thresholds, by attribute of :class:`~models.domain.Checks`.
+CHECKS: Final = tuple(f.name for f in fields(Checks))
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One row of the Policy sheet: an attribute of :class:`~models.domain.Policy` (or of its checks)."""
+
+    attr: str  # "internal_share_min"; a balance check is "check_<name>"
+    label: str  # "Internal share min": the setting's name as written
+    synonyms: tuple[str, ...]
+    parse: Callable[..., Any]
+    unit: Unit
+    default: object
+    help: str
+    #: The parser takes ``percent_format`` (a number's meaning depends on its cell's format).
+    percent_format: bool = False
+    #: Written even at its default (so the exported sheet shows the choice made).
+    always: bool = False
+    #: Any number of rows (ratio rules).
+    repeated: bool = False
+
+    @property
+    def check(self) -> str | None:
+        """The :class:`Checks` attribute this setting sets, if it is a balance-check threshold."""
+        return self.attr.removeprefix("check_") if self.attr.startswith("check_") else None
+
+    def get(self, policy: Policy) -> object:
+        check = self.check
+        if check is not None:
+            return getattr(policy.checks, check)
+        if self.repeated:
+            return policy.ratios
+        return getattr(policy, self.attr)
+
+    def values(self, policy: Policy) -> list[object]:
+        """The values the Policy sheet holds for this setting (none when at its default)."""
+        value = self.get(policy)
+        if self.repeated:
+            return list(value) if isinstance(value, tuple) else []
+        if value is None or (value == self.default and not self.always):
+            return []
+        return [value]
+
+    def text(self, value: object) -> str:
+        return _SHOW[self.unit](value)
+
+    def edit_text(self, value: object) -> str:
+        return _edit_text(self.unit, value)
+
+    def cell(self, value: object) -> tuple[object, str | None]:
+        return _cell(self.unit, value)
+
+    def reader(self, *, percent_format: bool = False) -> Callable[[CellValue], Any]:
+        return partial(self.parse, percent_format=percent_format) if self.percent_format else self.parse
+
+
+_DEFAULT_CHECKS = Checks()
+POLICY_SETTINGS: Final = (
+    Setting(
+        "total_budget",
+        "Total budget",
+        ("totalbudget", "budget", "total", "budgettotal", "totalspend"),
+        parsers.parse_amount,
+        Unit.MONEY,
+        None,
+        "The money to allocate (default: the sum of current spend)",
+    ),
+    Setting(
+        "spend_whole_budget",
+        "Spend whole budget",
+        _words(
+            "spendwholebudget spendthewholebudget spendentirebudget spendallbudget spendall usewholebudget "
+            "spendfullbudget"
+        ),
+        cells.read_bool,
+        Unit.FLAG,
+        False,
+        "yes: every unit of the budget is allocated; no (default): money may be left unspent",
+        always=True,
+    ),
+    Setting(
+        "internal_share_min",
+        "Internal share min",
+        ("internalsharemin", "mininternalshare", "minimuminternalshare", "internalshareminimum"),
+        parsers.parse_share,
+        Unit.SHARE,
+        None,
+        "The least share of the money allocated that goes to internal functions, e.g. 25%",
+        percent_format=True,
+    ),
+    Setting(
+        "internal_share_max",
+        "Internal share max",
+        ("internalsharemax", "maxinternalshare", "maximuminternalshare", "internalsharemaximum"),
+        parsers.parse_share,
+        Unit.SHARE,
+        None,
+        "The most share of the money allocated that goes to internal functions",
+        percent_format=True,
+    ),
+    Setting(
+        "max_change",
+        "Max change",
+        ("maxchange", "maximumchange", "changelimit", "globalmaxchange"),
+        parsers.parse_change_limit,
+        Unit.SHARE,
+        None,
+        "The most any line may move against its current spend, e.g. 25%",
+        percent_format=True,
+    ),
+    Setting(
+        "objective",
+        "Objective",
+        ("objective", "goal", "optimise", "optimize"),
+        parsers.parse_objective,
+        Unit.CHOICE,
+        Objective.MAX_IMPACT,
+        "max-impact (default): the most impact; min-change: move as little money as possible",
+        always=True,
+    ),
+    Setting(
+        "relative_change",
+        "Relative change",
+        ("relativechange", "minchangerelative", "changeisrelative"),
+        cells.read_bool,
+        Unit.FLAG,
+        False,
+        "yes: min-change counts each line's change relative to its current spend",
+    ),
+    Setting(
+        "ratio",
+        "Ratio",
+        ("ratio", "ratiorule", "ratios"),
+        parsers.parse_ratio,
+        Unit.RULE,
+        None,
+        "One row per rule, e.g. Customer service >= 0.5 x Acquisition",
+        repeated=True,
+    ),
+    Setting(
+        "check_internal_cut",
+        "Warn internal cut",
+        ("warninternalcut", "checkinternalcut", "internalcutwarning"),
+        parsers.parse_share,
+        Unit.SHARE,
+        _DEFAULT_CHECKS.internal_cut,
+        "Warn when an internal function is cut by more than this share of its current spend",
+        percent_format=True,
+    ),
+    Setting(
+        "check_internal_share",
+        "Warn internal share",
+        ("warninternalshare", "checkinternalshare", "internalsharewarning"),
+        parsers.parse_share,
+        Unit.SHARE,
+        _DEFAULT_CHECKS.internal_share,
+        "Warn when the internal share of the money allocated falls under this",
+        percent_format=True,
+    ),
+    Setting(
+        "check_acquisition_multiple",
+        "Warn acquisition multiple",
+        ("warnacquisitionmultiple", "checkacquisitionmultiple", "acquisitionmultiple"),
+        parsers.parse_weight,
+        Unit.NUMBER,
+        _DEFAULT_CHECKS.acquisition_multiple,
+        "Warn when acquisition gets more than this multiple of what goes to existing customers",
+    ),
+    Setting(
+        "check_line_share",
+        "Warn line share",
+        ("warnlineshare", "checklineshare", "lineshare"),
+        parsers.parse_share,
+        Unit.SHARE,
+        _DEFAULT_CHECKS.line_share,
+        "Warn when one line takes more than this share of the budget",
+        percent_format=True,
+    ),
+    Setting(
+        "check_concentration",
+        "Warn concentration",
+        ("warnconcentration", "checkconcentration", "concentrationwarning"),
+        parsers.parse_share,
+        Unit.SHARE,
+        _DEFAULT_CHECKS.concentration,
+        "Warn when the largest tenth of the lines take more than this share while most others are cut",
+        percent_format=True,
+    ),
+)
+_SETTINGS_BY_ATTR: Final = {s.attr: s for s in POLICY_SETTINGS}
+
+
+def setting(attr: str) -> Setting:
+    return _SETTINGS_BY_ATTR[attr]
+
+
+def policy_from_settings(values: Mapping[str, object], **others: Any) -> Policy:
+    """A policy from settings by attribute (ratio rules as a sequence under ``"ratio"``)."""
+    policy_values: dict[str, Any] = {}
+    checks: dict[str, Any] = {}
+    for attr, value in values.items():
+        spec = _SETTINGS_BY_ATTR[attr]
+        if spec.check is not None:
+            checks[spec.check] = value
+        elif spec.repeated:
+            policy_values["ratios"] = tuple(value) if isinstance(value, Sequence) else ()
+        else:
+            policy_values[attr] = value
+    return Policy(checks=Checks(**checks), **policy_values, **others)
+
+
+# -- the JSON and the README -------------------------------------------------------------
+
+
+def line_json(line: Line) -> dict[str, object]:
+    """One line as ``solve --json`` gives it: every field, and the row it came from."""
+    data = {f.attr: _json(getattr(line, f.attr)) for f in LINE_FIELDS}
+    data["source_row"] = line.source_row
+    return data
+
+
+def plan_json(plan: Plan) -> dict[str, object]:
+    """The plan as read: its lines and its settings."""
+    policy = plan.policy
+    settings: dict[str, object] = {}
+    for spec in POLICY_SETTINGS:
+        value = spec.get(policy)
+        settings[spec.attr] = [_json(v) for v in value] if isinstance(value, tuple) else _json(value)
+    return {
+        "name": plan.name,
+        "budget": plan.budget,
+        "lines": [line_json(line) for line in plan.lines],
+        "settings": settings,
+        "functions": [
+            {
+                "function": rule.function,
+                "kind": _json(rule.kind),
+                "floor": None if rule.floor is None else rule.floor.describe(),
+                "cap": None if rule.cap is None else rule.cap.describe(),
+            }
+            for rule in policy.functions
+        ],
+    }
+
+
+def _markdown_rows(rows: Iterator[tuple[str, ...]]) -> str:
+    return "\n".join("| " + " | ".join(row) + " |" for row in rows)
+
+
+def markdown_budget_table() -> str:
+    """The README's table of Budget columns."""
+    header = iter([("column", "required", "meaning"), ("---", "---", "---")])
+    body = ((f.label, "yes" if f.required else "no", f.help) for f in LINE_FIELDS)
+    return _markdown_rows(iter([*header, *body]))
+
+
+def markdown_settings_table() -> str:
+    """The README's table of Policy settings."""
+    header = iter([("setting", "meaning"), ("---", "---")])
+    body = ((s.label, s.help) for s in POLICY_SETTINGS)
+    return _markdown_rows(iter([*header, *body]))
