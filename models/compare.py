@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from models.domain import Kind, Plan, normalise_name
 from models.result import Result
+from models.rules import Family
 
 __all__ = ["Compared", "Comparison", "Row", "compare"]
 
@@ -95,7 +96,7 @@ def compare(scenarios: Sequence[Compared]) -> Comparison:
         shares=shares,
         binding=tuple(tuple(rule.description for rule in r.binding) for r in results),
         floors=tuple(
-            tuple(rule.rule_id.split(":", 1)[1] for rule in r.binding if rule.family == "function-floor")
+            tuple(rule.key.subject for rule in r.binding if rule.family is Family.FUNCTION_FLOOR)
             for r in results
         ),
     )

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from models.domain import Kind, Plan, normalise_name
 from models.formats import money, percent
 from models.result import Impact, Result
+from models.rules import RuleKey
 
 __all__ = [
     "BalanceWarning",
@@ -45,13 +46,16 @@ EXISTING_CUSTOMER_FUNCTIONS = (
 class FloorPrice:
     """What one binding internal floor costs, and over which floor values that price holds."""
 
-    rule_id: str
-    function: str
+    key: RuleKey  # the function's floor
     floor: float
     shadow_price: float  # impact lost per extra unit of floor
     range_low: float
     range_high: float
     method: str  # how the range was found
+
+    @property
+    def function(self) -> str:
+        return self.key.subject
 
 
 @dataclass(frozen=True, slots=True)

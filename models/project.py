@@ -14,6 +14,11 @@ Opening refuses, untouched and with a message: a file that is not SQLite, a
 SQLite file of another program, a damaged file, and a project from a newer
 Fulcrum. Older schemas are migrated when read (and written back as the
 current schema at the next save).
+
+Schema versions: 1 stored rule identities in results as text; 2 stores them
+as data (family and subject). Results of a version 1 project are dropped
+when it is read: each scenario keeps its plan and is solved again when its
+result is needed.
 """
 
 from __future__ import annotations
@@ -48,7 +53,7 @@ __all__ = [
 ]
 
 APPLICATION: Final = "Fulcrum"
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 SUFFIX: Final = ".fulcrum"
 _SQLITE_MAGIC: Final = b"SQLite format 3\x00"
 
@@ -207,7 +212,13 @@ def _check_existing(target: Path) -> str | None:
 
 # -- opening ---------------------------------------------------------------------------
 
-_MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {}
+
+def _drop_results(connection: sqlite3.Connection) -> None:
+    """Version 1 to 2: results named their rules in text, so they are not read; the plans stay."""
+    connection.execute("UPDATE scenarios SET result = NULL")
+
+
+_MIGRATIONS: Final[dict[int, Callable[[sqlite3.Connection], None]]] = {1: _drop_results}
 """Schema version -> a function bringing a database of that version up one version."""
 
 

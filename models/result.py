@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from models.issues import Issue
+from models.rules import Family, RuleKey
 
 __all__ = [
     "Explanation",
@@ -49,8 +50,7 @@ class RuleReport:
     saved per unit of relaxation.
     """
 
-    rule_id: str
-    family: str  # budget, function-floor, function-cap, share-min, share-max, ratio
+    key: RuleKey
     description: str
     activity: float
     limit: float
@@ -58,19 +58,26 @@ class RuleReport:
     shadow_price: float
     binding: bool
 
+    @property
+    def family(self) -> Family:
+        return self.key.family
+
 
 @dataclass(frozen=True, slots=True)
 class Fix:
     """One change that alone makes an infeasible plan feasible."""
 
-    rule_id: str
-    family: str
+    key: RuleKey
     subject: str  # "the budget", "the IT floor", ...
     current: float
     proposed: float
     text: str  # "raise the budget by 200,000 (to 6,200,000)"
     #: For line floors: each line's name and its proposed floor.
     line_floors: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def family(self) -> Family:
+        return self.key.family
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from models.domain import Bound, FunctionRule, Line, Plan, Policy, RatioRule
 from models.issues import Issue
 from models.result import Explanation, Fix, Impact, Result, RuleReport
+from models.rules import RuleKey
 
 __all__ = ["SerialError", "from_data", "plan_from_data", "result_from_data", "to_data"]
 
@@ -35,6 +36,7 @@ _CLASSES: dict[str, type] = {
         Impact,
         Result,
         RuleReport,
+        RuleKey,
     )
 }
 

@@ -57,7 +57,7 @@ def result_json(result: Result, report: ImportReport | None = None) -> dict[str,
             "text": result.explanation.text,
             "fixes": [
                 {
-                    "rule": f.rule_id,
+                    "rule": str(f.key),
                     "subject": f.subject,
                     "current": f.current,
                     "proposed": f.proposed,
@@ -80,8 +80,8 @@ def result_json(result: Result, report: ImportReport | None = None) -> dict[str,
         "internal_share": result.internal_share if optimal else None,
         "binding": [
             {
-                "rule": r.rule_id,
-                "type": r.family,
+                "rule": str(r.key),
+                "type": r.family.value,
                 "description": r.description,
                 "shadow_price": _number(r.shadow_price),
                 "limit": _number(r.limit),

@@ -35,6 +35,7 @@ import numpy as np
 from models.domain import Kind, Plan, normalise_name
 from models.insight import FloorPrice, Frontier, FrontierPoint, PriceOfBalance
 from models.result import Result, Status
+from models.rules import Family, RuleKey
 from planner.model import build_problem
 from planner.rules import Sense
 from planner.solve import impacts, solve
@@ -106,8 +107,8 @@ def _floor_prices(plan: Plan, result: Result) -> tuple[FloorPrice, ...]:
         rule
         for rule in result.rules
         if rule.binding
-        and rule.family == "function-floor"
-        and normalise_name(rule.rule_id.split(":", 1)[1]) in internal
+        and rule.family is Family.FUNCTION_FLOOR
+        and normalise_name(rule.key.subject) in internal
     ]
     if not binding:
         return ()
@@ -117,23 +118,22 @@ def _floor_prices(plan: Plan, result: Result) -> tuple[FloorPrice, ...]:
     highs.setOptionValue("solver", "simplex")
     highs.passModel(model.prob.to_highs())
     highs.run()
-    ranges: dict[str, tuple[float, float]] = {}
+    ranges: dict[RuleKey, tuple[float, float]] = {}
     if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
         _status, ranging = highs.getRanging()
         for row, index in zip(model.rows, model.constraints, strict=True):
             low = ranging.row_bound_dn.value_[index] * model.scale
             high = ranging.row_bound_up.value_[index] * model.scale
-            ranges[row.rule_id] = (
+            ranges[row.key] = (
                 max(low, 0.0) if math.isfinite(low) else 0.0,
                 high if math.isfinite(high) else math.inf,
             )
     prices = []
     for rule in binding:
-        low, high = ranges.get(rule.rule_id, (rule.limit, rule.limit))
+        low, high = ranges.get(rule.key, (rule.limit, rule.limit))
         prices.append(
             FloorPrice(
-                rule_id=rule.rule_id,
-                function=rule.rule_id.split(":", 1)[1],
+                key=rule.key,
                 floor=rule.limit,
                 shadow_price=rule.shadow_price,
                 range_low=min(low, rule.limit),

@@ -17,29 +17,26 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
-from models.domain import Basis, Curve, Kind, Objective, Plan, normalise_name
-from models.formats import money
+from models.domain import Curve, Objective, Plan
+from models.rules import RuleKey
+from planner.families import FAMILIES
 from planner.lp import LinearProgram
-from planner.rules import LineBounds, Row, Sense, function_indices, line_bounds
+from planner.rules import LineBounds, Row, Sense, line_bounds
 
 __all__ = [
     "DU",
     "MAX_SEGMENTS",
     "LpModel",
+    "bound_rows",
     "build_problem",
     "coupling_rows",
     "half_returns",
     "upper_limits",
 ]
-
-#: Amounts as rule descriptions say them.
-_amount = partial(money, short=True)
-
 
 #: Spacing of breakpoints in ``ln(1 + x/h)``; refinement adds finer points near the optimum.
 DU = 0.12
@@ -61,8 +58,10 @@ class LpModel:
     upper: list[float]
     #: Curve segments: the line of each, and its start and end in money.
     segments: tuple[npt.NDArray[np.int64], npt.NDArray[np.float64], npt.NDArray[np.float64]] | None = None
-    elastic: dict[str, int] = field(default_factory=dict)
-    line_elastic: dict[int, int] = field(default_factory=dict)
+    #: The relaxation column of each relaxed row: the one that loosens it, and
+    #: for an equality the one that moves its limit down.
+    elastic: dict[RuleKey, int] = field(default_factory=dict)
+    elastic_down: dict[RuleKey, int] = field(default_factory=dict)
     objective_constant: float = 0.0
     objective_scale: float = 1.0
 
@@ -120,87 +119,18 @@ def upper_limits(plan: Plan, bounds: Sequence[LineBounds]) -> list[float]:
 
 
 def coupling_rows(plan: Plan) -> list[Row]:
-    """Every rule over several lines, as rows in money."""
-    rows: list[Row] = []
-    for family in (_budget_rows, _function_rows, _share_rows, _ratio_rows):
-        rows.extend(family(plan))
-    return rows
+    """Every rule over several lines, as rows in money, each family's built by its own class.
 
-
-def _budget_rows(plan: Plan) -> list[Row]:
-    """``sum_i x_i <= B``, or ``= B`` when the whole budget must be spent."""
-    sense = Sense.EQ if plan.policy.spend_whole_budget else Sense.LE
-    coefs = tuple((i, 1.0) for i in range(len(plan.lines)))
-    text = f"Spend {'exactly' if sense is Sense.EQ else 'at most'} the budget of {_amount(plan.budget)}"
-    return [Row("budget", "budget", text, sense, plan.budget, coefs)]
-
-
-def _function_rows(plan: Plan) -> list[Row]:
-    """``sum_{f(i)=F} x_i >= L_F`` and ``<= U_F``.
-
-    ``L_F`` and ``U_F`` are amounts, a share of the budget ``B``, or a share
-    of the function's current total.
+    Listed by family, a function's floor and cap together (see
+    :meth:`planner.families.RuleFamily.order`).
     """
-    rows: list[Row] = []
-    groups = function_indices(plan)
-    current = plan.function_current()
-    for rule in plan.policy.functions:
-        key = normalise_name(rule.function)
-        members = groups.get(key)
-        if not members:
-            continue
-        name = plan.lines[members[0]].function
-        coefs = tuple((i, 1.0) for i in members)
-        for family, bound, sense, word in (
-            ("function-floor", rule.floor, Sense.GE, "floor"),
-            ("function-cap", rule.cap, Sense.LE, "cap"),
-        ):
-            if bound is None:
-                continue
-            amount = bound.resolve(plan.budget, current.get(key, 0.0))
-            detail = "" if bound.basis is Basis.AMOUNT else f" ({bound.describe()})"
-            text = f"{name} {word} of {_amount(amount)}{detail}"
-            rows.append(Row(f"{family}:{name}", family, text, sense, amount, coefs, subject=name))
-    return rows
+    rows = [row for spec in FAMILIES.values() if spec.coupling for row in spec.rows(plan)]
+    return sorted(rows, key=lambda row: FAMILIES[row.family].order(plan, row))
 
 
-def _share_rows(plan: Plan) -> list[Row]:
-    """``sum_{internal} x_i >= s_min * sum_i x_i`` and ``<= s_max * sum_i x_i``.
-
-    Written as ``sum_i (delta_i - s) x_i >= 0`` with ``delta_i = 1`` on
-    internal lines.
-    """
-    rows: list[Row] = []
-    policy = plan.policy
-    for family, share, sense, word in (
-        ("share-min", policy.internal_share_min, Sense.GE, "at least"),
-        ("share-max", policy.internal_share_max, Sense.LE, "at most"),
-    ):
-        if share is None:
-            continue
-        coefs = tuple(
-            (i, (1.0 if line.kind is Kind.INTERNAL else 0.0) - share) for i, line in enumerate(plan.lines)
-        )
-        text = f"Internal functions get {word} {share * 100:g}% of the money allocated"
-        rows.append(Row(family, family, text, sense, 0.0, coefs))
-    return rows
-
-
-def _ratio_rows(plan: Plan) -> list[Row]:
-    """``sum_{f(i)=A} x_i >= r * sum_{f(i)=C} x_i``."""
-    rows: list[Row] = []
-    groups = function_indices(plan)
-    for n, ratio in enumerate(plan.policy.ratios, start=1):
-        left = groups.get(normalise_name(ratio.left), [])
-        right = groups.get(normalise_name(ratio.right), [])
-        coefs: dict[int, float] = {}
-        for i in left:
-            coefs[i] = coefs.get(i, 0.0) + 1.0
-        for i in right:
-            coefs[i] = coefs.get(i, 0.0) - ratio.factor
-        text = f"{ratio.left} gets at least {ratio.factor:g} x {ratio.right}"
-        rows.append(Row(f"ratio:{n}", "ratio", text, Sense.GE, 0.0, tuple(coefs.items())))
-    return rows
+def bound_rows(plan: Plan) -> list[Row]:
+    """The rules that are the lines' own bounds in the LP (line floors), as rows to relax."""
+    return [row for spec in FAMILIES.values() if not spec.coupling for row in spec.rows(plan)]
 
 
 def _scale(plan: Plan) -> float:
@@ -219,8 +149,8 @@ def add_line_variables(
     """``l_i <= x_i <= u_i`` as the bounds of each line's total variable.
 
     With ``floors_elastic`` the floor part of the lower bound becomes a row
-    (see :func:`add_line_floor_rows`) and the variable keeps only the bound
-    from the change limit or lock.
+    (see :func:`bound_rows`) and the variable keeps only the bound from the
+    change limit or lock.
     """
     n = len(bounds)
     if floors_elastic:
@@ -235,32 +165,25 @@ def add_line_variables(
     return [int(j) for j in columns]
 
 
-def add_coupling_constraints(model: LpModel, rows: Sequence[Row], *, elastic: Collection[str] = ()) -> None:
-    """Each coupling row as a constraint; rows in ``elastic`` get a relaxation variable."""
+def add_coupling_constraints(
+    model: LpModel, rows: Sequence[Row], *, elastic: Collection[RuleKey] = ()
+) -> None:
+    """Each row as a constraint; rows in ``elastic`` get a relaxation variable."""
     prob, x, scale = model.prob, model.x, model.scale
     for n, row in enumerate(rows):
         pairs = [(x[i], c) for i, c in row.coefs if c != 0.0]
-        if row.rule_id in elastic:
+        if row.key in elastic:
             # The slack moves the row's limit the way that loosens it: a cap
             # up, a floor down; an equality either way (two slacks).
             slack = prob.add_column(f"e{n}", 0.0, None)
-            model.elastic[row.rule_id] = slack
+            model.elastic[row.key] = slack
             pairs.append((slack, 1.0 if row.sense is Sense.GE else -1.0))
             if row.sense is Sense.EQ:
                 down = prob.add_column(f"g{n}", 0.0, None)
-                model.elastic[f"{row.rule_id}~down"] = down
+                model.elastic_down[row.key] = down
                 pairs.append((down, 1.0))
         model.rows.append(row)
         model.constraints.append(prob.add_row(f"r{n}", pairs, row.sense, row.rhs / scale))
-
-
-def add_line_floor_rows(model: LpModel) -> None:
-    """``x_i + e_i >= l_i`` for lines whose floor is above their other lower bounds."""
-    for i, b in enumerate(model.bounds):
-        if b.lo > b.lo_without_floor:
-            slack = model.prob.add_column(f"f{i}", 0.0, None)
-            model.line_elastic[i] = slack
-            model.prob.add_row(f"lf{i}", ((model.x[i], 1.0), (slack, 1.0)), Sense.GE, b.lo / model.scale)
 
 
 def add_impact_objective(
@@ -416,21 +339,24 @@ def build_problem(
     return model
 
 
-def build_elastic_problem(plan: Plan, elastic: Collection[str], *, line_floors: bool) -> LpModel:
-    """The plan's rules with ``elastic`` rows (and line floors) allowed to give.
+def build_elastic_problem(plan: Plan, elastic: Collection[RuleKey]) -> LpModel:
+    """The plan's rules with the rows named in ``elastic`` allowed to give.
 
-    Minimises the total relaxation in money: the smallest change to the rules
-    that makes the plan feasible.
+    When a line floor is among them, every line floor becomes a row
+    (``x_i + e_i >= l_i`` for those relaxed) and the line variables keep only
+    the bounds from change limits and locks. Minimises the total relaxation
+    in money: the smallest change to the rules that makes the plan feasible.
     """
     prob = LinearProgram("fulcrum_elastic", maximise=False)
     bounds = line_bounds(plan)
     scale = _scale(plan)
     upper = [b.hi if b.hi is not None else math.inf for b in bounds]
-    x = add_line_variables(prob, bounds, upper, scale, floors_elastic=line_floors)
+    line_rows = bound_rows(plan)
+    floors_elastic = any(row.key in elastic for row in line_rows)
+    x = add_line_variables(prob, bounds, upper, scale, floors_elastic=floors_elastic)
     model = LpModel(prob, scale, x, [], [], bounds, upper)
-    add_coupling_constraints(model, coupling_rows(plan), elastic=elastic)
-    if line_floors:
-        add_line_floor_rows(model)
-    for j in (*model.elastic.values(), *model.line_elastic.values()):
+    rows = [*coupling_rows(plan), *(line_rows if floors_elastic else ())]
+    add_coupling_constraints(model, rows, elastic=elastic)
+    for j in (*model.elastic.values(), *model.elastic_down.values()):
         prob.cost[j] = 1.0
     return model

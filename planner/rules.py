@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from models.domain import Plan, normalise_name
+from models.rules import Family, RuleKey
 
 __all__ = ["LineBounds", "Row", "Sense", "line_bounds"]
 
@@ -37,13 +38,20 @@ class LineBounds:
 class Row:
     """A rule over several lines: ``sum(coef * x) <sense> rhs`` (money)."""
 
-    rule_id: str
-    family: str
+    key: RuleKey
     description: str
     sense: Sense
     rhs: float
     coefs: tuple[tuple[int, float], ...]
-    subject: str = ""  # function name, or "" for plan-wide rules
+
+    @property
+    def family(self) -> Family:
+        return self.key.family
+
+    @property
+    def subject(self) -> str:
+        """The function (or line) the rule is about; empty for plan-wide rules."""
+        return self.key.subject
 
     def activity(self, x: list[float]) -> float:
         return math.fsum(c * x[i] for i, c in self.coefs)

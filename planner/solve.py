@@ -16,6 +16,12 @@ The gap is relative to the achieved impact, with a floor of
 times the budget, which no allocation can exceed): below that the bound's
 excess is the solver's own rounding, and a plan whose optimum is zero is
 certified as such.
+
+A solve can be cancelled (a newer request supersedes it): ``cancelled()`` is
+asked before each solver call and inside HiGHS at each iteration; a
+cancelled solve returns at once with status ``error`` and the message
+:data:`planner.solvers.CANCELLED` (:func:`was_cancelled`), a result that is
+meant to be dropped, never shown.
 """
 
 from __future__ import annotations
@@ -34,9 +40,9 @@ from planner import explain
 from planner.curves import refine
 from planner.model import DU, LpModel, build_problem, coupling_rows, half_returns
 from planner.rules import Row, Sense, line_bounds
-from planner.solvers import SolverName, run
+from planner.solvers import CANCELLED, Cancelled, SolverName, run
 
-__all__ = ["GAP_TARGET", "impacts", "solve"]
+__all__ = ["GAP_TARGET", "impacts", "solve", "was_cancelled"]
 
 #: Relative distance allowed between the allocation's true impact and the continuous optimum.
 GAP_TARGET = 5e-4
@@ -162,8 +168,7 @@ def _rule_reports(
         binding = tight and abs(gain) > 1e-9
         reports.append(
             RuleReport(
-                rule_id=row.rule_id,
-                family=row.family,
+                key=row.key,
                 description=row.description,
                 activity=activity,
                 limit=row.rhs,
@@ -217,6 +222,15 @@ def _totals(plan: Plan, x: Sequence[float]) -> tuple[dict[str, float], dict[str,
     return by_function, by_kind
 
 
+def was_cancelled(result: Result) -> bool:
+    """Whether ``result`` is that of a cancelled solve (to be dropped, not shown)."""
+    return result.status is Status.ERROR and result.message == CANCELLED
+
+
+def _cancelled_result(started: float) -> Result:
+    return Result(Status.ERROR, solve_seconds=time.perf_counter() - started, message=CANCELLED)
+
+
 def solve(
     plan: Plan,
     *,
@@ -224,8 +238,13 @@ def solve(
     solver: SolverName = SolverName.HIGHS,
     time_limit: float | None = DEFAULT_TIME_LIMIT,
     rows: Sequence[Row] | None = None,
+    cancelled: Cancelled | None = None,
 ) -> Result:
-    """Solve a plan. Never raises for a bad, infeasible or slow plan: see the status."""
+    """Solve a plan. Never raises for a bad, infeasible or slow plan: see the status.
+
+    ``cancelled`` is asked between solver calls and while the solver runs; once
+    it is true the solve stops and returns a result for which :func:`was_cancelled` holds.
+    """
     started = time.perf_counter()
     issues = validate(plan)
     if issues:
@@ -247,14 +266,20 @@ def solve(
     prices: list[float] = []
     solved: tuple[LpModel, list[float], list[float], list[float], float] | None = None
     for attempt in range(MAX_REFINEMENTS + 1):
+        if cancelled is not None and cancelled():
+            return _cancelled_result(started)
         remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 0.01)
         model = build_problem(plan, objective=objective, points=points, rows=rows)
-        outcome = run(model.prob, solver, remaining)
+        outcome = run(model.prob, solver, remaining, cancelled=cancelled)
+        if outcome.message == CANCELLED:
+            return _cancelled_result(started)
         if solved is not None and outcome.status is not Status.OPTIMAL:
             # A refinement that ran out of time: keep the optimum already found,
             # with the accuracy it was certified to.
             break
         if outcome.status is Status.INFEASIBLE:
+            if cancelled is not None and cancelled():
+                return _cancelled_result(started)
             return Result(
                 Status.INFEASIBLE,
                 explanation=explain.explain_infeasible(plan, solver=solver),

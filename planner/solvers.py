@@ -7,6 +7,11 @@ dual simplex for small models or the interior-point method with crossover
 for large ones (:data:`IPM_COLUMNS`), as measured on this model's shape:
 separable curves and a few dense coupling rows (see ``bench/``). COIN-OR CBC, given the same model as a PuLP
 problem through PuLP's command-line interface, is the alternative.
+
+A solve can be cancelled: ``cancelled()`` is asked before the solver starts
+and, under HiGHS, at each simplex or interior-point iteration through its
+interrupt callbacks; a cancelled solve reports :data:`CANCELLED` as its
+message (CBC runs in a separate process and is only asked before it starts).
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -26,7 +31,12 @@ import numpy as np
 from models.result import Status
 from planner.lp import LinearProgram
 
-__all__ = ["SolveOutcome", "SolverName", "run"]
+__all__ = ["CANCELLED", "Cancelled", "SolveOutcome", "SolverName", "run"]
+
+#: Asked while a solve runs: True when its result is no longer wanted.
+Cancelled = Callable[[], bool]
+#: The message of a solve that was cancelled; its result is never shown.
+CANCELLED = "The solve was cancelled"
 
 
 class SolverName(StrEnum):
@@ -81,10 +91,25 @@ def new_highs() -> highspy.Highs:
 IPM_COLUMNS = 18_000
 
 
-def _solve_highs(lp: LinearProgram, time_limit: float | None, method: str | None) -> tuple[Status, str]:
+def _interrupt_when(highs: highspy.Highs, cancelled: Cancelled) -> None:
+    """Stop HiGHS at its next simplex or interior-point iteration once ``cancelled()`` is true."""
+
+    def check(event: highspy.highs.HighsCallbackEvent) -> None:
+        if cancelled():
+            event.interrupt()
+
+    highs.cbSimplexInterrupt += check
+    highs.cbIpmInterrupt += check
+
+
+def _solve_highs(
+    lp: LinearProgram, time_limit: float | None, method: str | None, cancelled: Cancelled | None
+) -> tuple[Status, str]:
     import highspy
 
     highs = new_highs()
+    if cancelled is not None:
+        _interrupt_when(highs, cancelled)
     highs.setOptionValue("presolve", "off")
     highs.setOptionValue("solver", method or ("ipm" if lp.num_cols >= IPM_COLUMNS else "simplex"))
     if time_limit is not None:
@@ -102,6 +127,8 @@ def _solve_highs(lp: LinearProgram, time_limit: float | None, method: str | None
         return Status.INFEASIBLE, ""
     if status in (ms.kTimeLimit, ms.kIterationLimit):
         return Status.TIME_LIMIT, "The solver ran out of time"
+    if status == ms.kInterrupt:
+        return Status.ERROR, CANCELLED
     if status == ms.kUnbounded:
         return Status.ERROR, "The problem is unbounded"
     return Status.ERROR, f"The solver returned {highs.modelStatusToString(status)}"
@@ -169,14 +196,19 @@ def run(
     time_limit: float | None = None,
     *,
     method: str | None = None,
+    cancelled: Cancelled | None = None,
 ) -> SolveOutcome:
     """Solve ``lp``; on an optimum its ``col_value`` and ``row_dual`` hold the solution.
 
     ``method`` (HiGHS only): ``simplex`` or ``ipm``; by default chosen by the model's size.
+    ``cancelled``: asked while the solver runs; once true the solve stops with the
+    message :data:`CANCELLED`.
     """
     started = time.perf_counter()
-    if solver is SolverName.CBC:
+    if cancelled is not None and cancelled():
+        status, message = Status.ERROR, CANCELLED
+    elif solver is SolverName.CBC:
         status, message = _solve_pulp(lp, time_limit, started)
     else:
-        status, message = _solve_highs(lp, time_limit, method)
+        status, message = _solve_highs(lp, time_limit, method, cancelled)
     return SolveOutcome(status, solver_label(solver), time.perf_counter() - started, message)

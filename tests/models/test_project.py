@@ -10,11 +10,13 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from models.project import (
+    SCHEMA_VERSION,
     Project,
     ProjectError,
     ProjectLock,
@@ -23,6 +25,7 @@ from models.project import (
     open_project,
     save_project,
 )
+from models.rules import Family, RuleKey
 from models.workbook import read_plan
 from planner.solve import solve
 from tests.conftest import ROOT, SAMPLE
@@ -181,3 +184,133 @@ def test_a_save_killed_at_any_instant_leaves_one_whole_version(tmp_path: Path) -
         connection.close()
         assert open_project(target) in expected
     assert kills == 25
+
+
+#: Results as a version 1 project stored them: rules named by text such as "function-floor:IT".
+VERSION_1_RESULTS = (
+    {
+        "status": "optimal",
+        "allocation": {"Payroll": 1_200_000.0},
+        "totals": {"HR": 1_200_000.0},
+        "kind_totals": {"customer": 0.0, "internal": 1_200_000.0},
+        "impact": {"customer": 0.0, "internal": 1_150_000.0},
+        "rules": [
+            {
+                "rule_id": "budget",
+                "family": "budget",
+                "description": "Spend at most the budget of 42M",
+                "activity": 42_000_000.0,
+                "limit": 42_000_000.0,
+                "slack": 0.0,
+                "shadow_price": 1.2,
+                "binding": True,
+            },
+            {
+                "rule_id": "function-floor:HR",
+                "family": "function-floor",
+                "description": "HR floor of 1.2M",
+                "activity": 1_200_000.0,
+                "limit": 1_200_000.0,
+                "slack": 0.0,
+                "shadow_price": 0.3,
+                "binding": True,
+            },
+        ],
+        "line_binding": {"Payroll": "floor"},
+        "line_shadow": {"Payroll": 0.3},
+        "explanation": None,
+        "issues": [],
+        "message": "Optimal",
+        "solver": "HiGHS",
+        "solve_seconds": 0.05,
+        "optimality_gap": 0.0001,
+    },
+    {
+        "status": "infeasible",
+        "allocation": {},
+        "totals": {},
+        "kind_totals": {},
+        "impact": {"customer": 0.0, "internal": 0.0},
+        "rules": [],
+        "line_binding": {},
+        "line_shadow": {},
+        "explanation": {
+            "text": "The rules need at least 6.2M but the budget is 1,000: raise the budget by 6.2M (to 6.2M).",
+            "fixes": [
+                {
+                    "rule_id": "budget",
+                    "family": "budget",
+                    "subject": "the budget",
+                    "current": 1000.0,
+                    "proposed": 6_200_000.0,
+                    "text": "raise the budget by 6.2M (to 6.2M)",
+                    "line_floors": [],
+                }
+            ],
+        },
+        "issues": [],
+        "message": "The plan's rules cannot all hold",
+        "solver": "HiGHS",
+        "solve_seconds": 0.02,
+        "optimality_gap": 0.0,
+    },
+)
+
+
+def version_1_project(path: Path, project: Project) -> Path:
+    """``project`` written as Fulcrum wrote schema version 1, its results in that version's shape."""
+    save_project(path, project)
+    connection = sqlite3.connect(path)
+    connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    for position, result in enumerate(VERSION_1_RESULTS):
+        connection.execute(
+            "UPDATE scenarios SET result = ? WHERE position = ?", (json.dumps(result), position)
+        )
+    connection.commit()
+    connection.close()
+    return path
+
+
+def test_results_stored_by_version_1_are_dropped_and_the_scenarios_kept(tmp_path: Path) -> None:
+    from models.serial import SerialError, result_from_data
+
+    project = sample_project()
+    path = version_1_project(tmp_path / "old.fulcrum", project)
+    before = path.read_bytes()
+    for stored in VERSION_1_RESULTS:
+        with pytest.raises(SerialError):
+            result_from_data(stored)
+
+    opened = open_project(path)
+    assert path.read_bytes() == before
+    assert [s.result for s in opened.scenarios] == [None] * len(project.scenarios)
+    kept = [(s.name, s.plan, s.notes, s.parent, s.approved, s.created) for s in opened.scenarios]
+    assert kept == [(s.name, s.plan, s.notes, s.parent, s.approved, s.created) for s in project.scenarios]
+    assert opened.plan == project.plan
+
+    # Solved again, saved as the current version, and read back whole.
+    solved = opened.with_scenario(replace(opened.scenarios[0], result=solve(opened.scenarios[0].plan)))
+    save_project(path, solved)
+    connection = sqlite3.connect(path)
+    (version,) = connection.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    connection.close()
+    assert version == str(SCHEMA_VERSION) == "2"
+    assert open_project(path) == solved
+
+
+def test_rule_keys_survive_save_and_open(tmp_path: Path) -> None:
+    project = sample_project()
+    again = open_project(save_project(tmp_path / "plan.fulcrum", project))
+    for stored, read in zip(project.scenarios, again.scenarios, strict=True):
+        if stored.result is None:
+            continue
+        assert read.result is not None
+        assert [r.key for r in read.result.rules] == [r.key for r in stored.result.rules]
+        assert all(type(r.key) is RuleKey and type(r.family) is Family for r in read.result.rules)
+        fixes = stored.result.explanation.fixes if stored.result.explanation else ()
+        read_fixes = read.result.explanation.fixes if read.result.explanation else ()
+        assert [f.key for f in read_fixes] == [f.key for f in fixes]
+    assert any(r.family is Family.FUNCTION_FLOOR for r in again.scenarios[0].result.rules)  # type: ignore[union-attr]
+    impossible = again.scenarios[2].result
+    assert impossible is not None and impossible.explanation is not None
+    assert {f.key for f in impossible.explanation.fixes} >= {RuleKey(Family.BUDGET)}

@@ -8,6 +8,7 @@ import pytest
 
 from models.domain import Basis, Bound, Curve, FunctionRule, Kind, Line, Objective, Plan, Policy, RatioRule
 from models.result import Status
+from models.rules import Family, RuleKey
 from planner.explain import apply_fix
 from planner.solve import solve
 from planner.solvers import SolverName
@@ -32,7 +33,7 @@ def test_budget_and_cap_linear() -> None:
     result = solve(plan)
     assert result.allocation == pytest.approx({"a": 60, "b": 40})
     assert result.impact.total == pytest.approx(160)
-    budget = next(r for r in result.rules if r.rule_id == "budget")
+    budget = next(r for r in result.rules if r.key == RuleKey(Family.BUDGET))
     assert budget.binding and budget.shadow_price == pytest.approx(1.0)
     assert result.line_binding["a"] == "cap"
     assert result.line_shadow["a"] == pytest.approx(1.0)
@@ -75,7 +76,7 @@ def test_weights_in_any_unit_give_the_same_allocation(unit: float) -> None:
     assert result.allocation["b"] == pytest.approx(100 / 3, rel=0.05)
     assert sum(result.allocation.values()) == pytest.approx(100)
     assert result.optimality_gap <= 1e-3
-    budget = next(r for r in result.rules if r.rule_id == "budget")
+    budget = next(r for r in result.rules if r.key == RuleKey(Family.BUDGET))
     assert budget.shadow_price == pytest.approx(unit / 2, rel=1e-6)
 
 
@@ -86,7 +87,7 @@ def test_function_floor_binds_with_its_price() -> None:
     )
     result = solve(plan)
     assert result.allocation == pytest.approx({"payroll": 30, "ads": 70})
-    floor = next(r for r in result.rules if r.rule_id == "function-floor:HR")
+    floor = next(r for r in result.rules if r.key == RuleKey(Family.FUNCTION_FLOOR, "HR"))
     assert floor.binding and floor.shadow_price == pytest.approx(0.5)
 
 
@@ -193,9 +194,9 @@ def test_infeasible_floors_explained_with_both_fixes() -> None:
     assert text.startswith("The rules need at least 6.2M but the budget is 6M")
     assert "raise the budget by 200,000 (to 6.2M)" in text
     assert "lower the IT floor by 200,000 (to 4M)" in text
-    fixes = {f.rule_id: f.proposed for f in result.explanation.fixes}
-    assert fixes["budget"] == pytest.approx(6_200_000)
-    assert fixes["function-floor:IT"] == pytest.approx(4_000_000)
+    fixes = {f.key: f.proposed for f in result.explanation.fixes}
+    assert fixes[RuleKey(Family.BUDGET)] == pytest.approx(6_200_000)
+    assert fixes[RuleKey(Family.FUNCTION_FLOOR, "IT")] == pytest.approx(4_000_000)
 
 
 def test_every_fix_makes_the_plan_feasible() -> None:
@@ -215,7 +216,11 @@ def test_every_fix_makes_the_plan_feasible() -> None:
     result = solve(plan)
     assert result.status is Status.INFEASIBLE and result.explanation is not None
     assert result.explanation.fixes
-    assert {fix.family for fix in result.explanation.fixes} >= {"function-floor", "share-min", "ratio"}
+    assert {fix.family for fix in result.explanation.fixes} >= {
+        Family.FUNCTION_FLOOR,
+        Family.SHARE_MIN,
+        Family.RATIO,
+    }
     for fix in result.explanation.fixes:
         fixed = apply_fix(plan, fix)
         assert fixed != plan
@@ -275,8 +280,8 @@ def test_both_solvers_give_the_same_optimum_and_prices(solver: SolverName) -> No
     assert result.status is Status.OPTIMAL, result.message
     assert result.allocation == pytest.approx({"a": 60, "b": 30, "c": 10})
     assert result.impact.total == pytest.approx(60 * 2 + 30 + 5)
-    prices = {r.rule_id: r.shadow_price for r in result.rules if r.binding}
-    assert prices == pytest.approx({"budget": 1.0, "function-floor:IT": 0.5})
+    prices = {r.key: r.shadow_price for r in result.rules if r.binding}
+    assert prices == pytest.approx({RuleKey(Family.BUDGET): 1.0, RuleKey(Family.FUNCTION_FLOOR, "IT"): 0.5})
     assert result.line_shadow["a"] == pytest.approx(1.0)  # its cap: 2 - 1
     assert ("CBC" in result.solver) is (solver is SolverName.CBC)
 
@@ -291,7 +296,7 @@ def test_cbc_agrees_with_highs_on_the_sample_plan() -> None:
     assert highs.status is cbc.status is Status.OPTIMAL
     assert cbc.impact.total == pytest.approx(highs.impact.total, rel=1e-4)
     assert cbc.optimality_gap <= 1e-3
-    prices = {r.rule_id: r.shadow_price for r in highs.rules if r.binding}
-    assert {r.rule_id: r.shadow_price for r in cbc.rules if r.binding} == pytest.approx(
+    prices = {r.key: r.shadow_price for r in highs.rules if r.binding}
+    assert {r.key: r.shadow_price for r in cbc.rules if r.binding} == pytest.approx(
         prices, rel=1e-3, abs=1e-9
     )

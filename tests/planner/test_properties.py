@@ -14,6 +14,7 @@ from scipy.optimize import linprog
 
 from models.domain import Basis, Bound, Curve, FunctionRule, Kind, Line, Plan, Policy, RatioRule
 from models.result import Result, Status
+from models.rules import Family, RuleKey
 from planner.model import build_problem, coupling_rows, half_returns, line_bounds, upper_limits
 from planner.rules import Sense
 from planner.solve import impacts, solve
@@ -123,11 +124,14 @@ def test_shadow_prices_match_a_resolve() -> None:
     plan = Plan(lines, Policy(total_budget=1000, functions=(FunctionRule("HR", floor=Bound(400)),)))
     base = solve(plan)
     delta = 1.0
-    for rule_id, relaxed in (
-        ("budget", plan.with_policy(total_budget=1000 + delta)),
-        ("function-floor:HR", plan.with_policy(functions=(FunctionRule("HR", floor=Bound(400 - delta)),))),
+    for key, relaxed in (
+        (RuleKey(Family.BUDGET), plan.with_policy(total_budget=1000 + delta)),
+        (
+            RuleKey(Family.FUNCTION_FLOOR, "HR"),
+            plan.with_policy(functions=(FunctionRule("HR", floor=Bound(400 - delta)),)),
+        ),
     ):
-        report = next(r for r in base.rules if r.rule_id == rule_id)
+        report = next(r for r in base.rules if r.key == key)
         assert report.binding
         gained = solve(relaxed).impact.total - base.impact.total
         assert report.shadow_price == pytest.approx(gained / delta, rel=0.05)
