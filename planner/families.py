@@ -116,7 +116,8 @@ class Budget(RuleFamily):
         return [Row(RuleKey(Family.BUDGET), text, sense, plan.budget, coefs)]
 
     def fix(self, plan: Plan, relaxed: Sequence[Relaxed], x: Sequence[float]) -> Fix:
-        row, amount = _only(relaxed).row, _only(relaxed).amount
+        item = _only(relaxed)
+        row, amount = item.row, item.amount
         new = row.rhs + amount
         verb = "raise" if amount > 0 else "lower"
         return Fix(
@@ -207,7 +208,8 @@ class FunctionFloor(_FunctionBound):
         return replace(rule, floor=bound)
 
     def fix(self, plan: Plan, relaxed: Sequence[Relaxed], x: Sequence[float]) -> Fix:
-        row, amount = _only(relaxed).row, _only(relaxed).amount
+        item = _only(relaxed)
+        row, amount = item.row, item.amount
         new = max(row.rhs - amount, 0.0)
         return Fix(
             row.key,
@@ -236,7 +238,8 @@ class FunctionCap(_FunctionBound):
         return replace(rule, cap=bound)
 
     def fix(self, plan: Plan, relaxed: Sequence[Relaxed], x: Sequence[float]) -> Fix:
-        row, amount = _only(relaxed).row, _only(relaxed).amount
+        item = _only(relaxed)
+        row, amount = item.row, item.amount
         new = row.rhs + amount
         return Fix(
             row.key,

@@ -1,6 +1,7 @@
 """The plan's rules as plain data: per-line bounds and the coupling rows.
 
-Nothing here knows about PuLP. :mod:`planner.model` turns these into LP
+Nothing here knows about the solver. Each rule family builds its rows in
+:mod:`planner.families`; :mod:`planner.model` turns bounds and rows into LP
 variables and constraints; :mod:`planner.explain` relaxes them.
 """
 
