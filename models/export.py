@@ -24,9 +24,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from models.atomic import replacing
 from models.compare import Compared, Comparison, Row
-from models.domain import Basis, Bound, Checks, Line, Plan, normalise_name
+from models.domain import Basis, Bound, Line, Plan, normalise_name
 from models.insight import BalanceWarning, Frontier, PriceOfBalance
 from models.result import Result
+from models.schema import BUDGET_SHEET, LINE_FIELDS, POLICY_SETTINGS, Field, line_field
 from models.xlsx_block import FORMULA_START, BlockSheet
 
 __all__ = ["ExportError", "write_comparison", "write_frontier", "write_result"]
@@ -55,6 +56,10 @@ class _Book:
         self.bold_money = book.add_format({"bold": True, "num_format": MONEY, "top": 1})
         self.title = book.add_format({"bold": True, "font_size": 14})
         self.wrap = book.add_format({"text_wrap": True, "valign": "top"})
+
+    def number_format(self, name: str | None) -> Format | None:
+        """The format a schema names for a cell: ``money``, ``percent`` or none."""
+        return {"money": self.money, "percent": self.percent}.get(name or "")
 
     def sheet(
         self, name: str, headers: Sequence[str], widths: Sequence[float], *, block: bool = False
@@ -134,17 +139,22 @@ def _write_summary(out: _Book, plan: Plan, result: Result | None) -> None:
         out.put(sheet, r + 1, 0, result.explanation.text, out.wrap)
 
 
-_LINE_HEADERS = ("Line", "Function", "Kind", "Current", "Floor", "Cap")
-_LINE_WIDTHS = (30, 20, 10, 15, 15, 15)
+#: The Budget columns the Allocation sheet starts with.
+_ALLOCATION_FIELDS = tuple(
+    line_field(attr) for attr in ("name", "function", "kind", "current", "floor", "cap")
+)
+_LINE_HEADERS = tuple(f.label for f in _ALLOCATION_FIELDS)
+_LINE_WIDTHS = tuple(f.width for f in _ALLOCATION_FIELDS)
 
 
-def _line_cells(line: Line) -> list[object]:
-    """The columns the Allocation and Budget sheets both start with."""
-    return [line.name, line.function, line.kind.value, line.current, line.floor, line.cap]
+def _line_cells(line: Line, specs: Sequence[Field] = _ALLOCATION_FIELDS) -> list[object]:
+    """A line's cells under the columns of ``specs``."""
+    return [spec.cell(getattr(line, spec.attr))[0] for spec in specs]
 
 
-def _line_formats(out: _Book) -> list[Format | None]:
-    return [None, None, None, out.money, out.money, out.money]
+def _formats(out: _Book, specs: Sequence[Field]) -> list[Format | None]:
+    """The number format of each field's column."""
+    return [out.number_format(spec.number_format) for spec in specs]
 
 
 def _write_block(
@@ -184,7 +194,7 @@ def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
                 shadow.get(line.name),
             ]
         )
-    formats = [*_line_formats(out), out.money, out.money, out.percent, None, out.price]
+    formats = [*_formats(out, _ALLOCATION_FIELDS), out.money, out.money, out.percent, None, out.price]
     _write_block(out, sheet, rows, formats)
     total = len(plan.lines) + 1
     sheet.write_string(total, 0, "Total", out.bold)
@@ -233,63 +243,23 @@ def _write_rules(out: _Book, result: Result) -> None:
 
 
 def _write_budget(out: _Book, plan: Plan) -> None:
-    headers = (
-        *_LINE_HEADERS,
-        "Weight",
-        "Curve",
-        "Half-return",
-        "Locked",
-        "Max change",
-    )
-    sheet = out.sheet("Budget", headers, (*_LINE_WIDTHS, 8, 12, 15, 8, 11), block=True)
-    rows: list[list[object]] = []
-    for line in plan.lines:
-        change: object = line.max_change
-        if line.max_change is not None and line.max_change > 1:
-            change = f"{line.max_change * 100:.10g}%"
-        rows.append(
-            [*_line_cells(line), line.weight, line.curve.value, line.half_return, line.locked, change]
-        )
-    formats = [*_line_formats(out), None, None, out.money, None, out.percent]
-    _write_block(out, sheet, rows, formats)
+    """Every line field (:data:`models.schema.LINE_FIELDS`), one column each."""
+    headers = [f.label for f in LINE_FIELDS]
+    sheet = out.sheet(BUDGET_SHEET, headers, [f.width for f in LINE_FIELDS], block=True)
+    rows = [_line_cells(line, LINE_FIELDS) for line in plan.lines]
+    _write_block(out, sheet, rows, _formats(out, LINE_FIELDS))
 
 
 def _write_policy(out: _Book, plan: Plan) -> None:
+    """Every policy setting (:data:`models.schema.POLICY_SETTINGS`) that is not at its default."""
     sheet = out.sheet("Policy", ("Setting", "Value"), (26, 44))
-    policy = plan.policy
-    rows: list[tuple[str, object, Format | None]] = []
-    if policy.total_budget is not None:
-        rows.append(("Total budget", policy.total_budget, out.money))
-    rows.append(("Spend whole budget", "yes" if policy.spend_whole_budget else "no", None))
-    if policy.internal_share_min is not None:
-        rows.append(("Internal share min", policy.internal_share_min, out.percent))
-    if policy.internal_share_max is not None:
-        rows.append(("Internal share max", policy.internal_share_max, out.percent))
-    if policy.max_change is not None:
-        limit: tuple[object, Format | None] = (policy.max_change, out.percent)
-        if policy.max_change > 1:
-            limit = (f"{policy.max_change * 100:.10g}%", None)
-        rows.append(("Max change", *limit))
-    rows.append(("Objective", policy.objective.value, None))
-    if policy.relative_change:
-        rows.append(("Relative change", "yes", None))
-    rows.extend(
-        ("Ratio", f"{ratio.left} >= {ratio.factor:.10g} x {ratio.right}", None) for ratio in policy.ratios
-    )
-    defaults = Checks()
-    for label, attribute, percent in (
-        ("Warn internal cut", "internal_cut", True),
-        ("Warn internal share", "internal_share", True),
-        ("Warn acquisition multiple", "acquisition_multiple", False),
-        ("Warn line share", "line_share", True),
-        ("Warn concentration", "concentration", True),
-    ):
-        value = getattr(policy.checks, attribute)
-        if value != getattr(defaults, attribute):
-            rows.append((label, value, out.percent if percent else None))
-    for r, (label, value, fmt) in enumerate(rows, start=1):
-        out.put(sheet, r, 0, label)
-        out.put(sheet, r, 1, value, fmt)
+    r = 1
+    for spec in POLICY_SETTINGS:
+        for value in spec.values(plan.policy):
+            cell, fmt = spec.cell(value)
+            out.put(sheet, r, 0, spec.label)
+            out.put(sheet, r, 1, cell, out.number_format(fmt))
+            r += 1
 
 
 def _write_atomically(path: str | Path, fill: Callable[[_Book], None]) -> Path:

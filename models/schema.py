@@ -127,6 +127,9 @@ def _cell(unit: Unit, value: object) -> tuple[object, str | None]:
     return value, None
 
 
+_COLUMN_FORMATS: Final = {Unit.MONEY: "money", Unit.SHARE: "percent"}
+
+
 def _json(value: object) -> object:
     if isinstance(value, Enum):
         return value.value
@@ -167,6 +170,11 @@ class Field:
         return _cell(self.unit, value)
 
     @property
+    def number_format(self) -> str | None:
+        """The number format of the field's column in a workbook: ``money``, ``percent`` or none."""
+        return _COLUMN_FORMATS.get(self.unit)
+
+    @property
     def numeric(self) -> bool:
         return self.unit in (Unit.MONEY, Unit.NUMBER, Unit.SHARE)
 
@@ -205,7 +213,7 @@ LINE_FIELDS: Final = (
         Unit.TEXT,
         None,
         Reading.TEXT,
-        "The group the line belongs to: HR, IT, Internal comms, Customer service, ...",
+        "The group the line belongs to, such as HR, IT, Internal comms or Customer service",
         required=True,
         width=20,
     ),
@@ -429,7 +437,7 @@ POLICY_SETTINGS: Final = (
         parsers.parse_share,
         Unit.SHARE,
         None,
-        "The least share of the money allocated that goes to internal functions, e.g. 25%",
+        "The smallest share of the money allocated that must go to internal functions, e.g. 25%",
         percent_format=True,
     ),
     Setting(
@@ -439,7 +447,7 @@ POLICY_SETTINGS: Final = (
         parsers.parse_share,
         Unit.SHARE,
         None,
-        "The most share of the money allocated that goes to internal functions",
+        "The largest share of the money allocated that may go to internal functions",
         percent_format=True,
     ),
     Setting(

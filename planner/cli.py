@@ -27,6 +27,7 @@ from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_che
 from models.issues import Issue
 from models.project import ProjectError, open_project
 from models.result import Result, Status
+from models.schema import plan_json
 from models.workbook import ImportReport, read_plan
 from planner.insight import balance_frontier, price_of_balance
 from planner.solve import solve
@@ -92,6 +93,7 @@ def result_json(result: Result, report: ImportReport | None = None) -> dict[str,
         "explanation": explanation,
         "issues": [i.to_json() for i in result.issues],
         "notes": list(report.notes) if report else [],
+        "plan": plan_json(report.plan) if report is not None and report.plan is not None else None,
         "solver": result.solver,
         "solve_seconds": round(result.solve_seconds, 6),
         "message": result.message,

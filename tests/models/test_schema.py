@@ -1,0 +1,288 @@
+"""The schema: one entry per line field and policy setting, and everything that follows it.
+
+The round trip is generated from the schema itself: a plan with every field
+and every setting set (each drawn according to its unit and default) is
+exported and read back, and must be the same plan. A field the writer
+forgets, or the reader misreads, fails here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models.domain import Basis, Bound, Checks, FunctionRule, Kind, Line, Plan, Policy, RatioRule, validate
+from models.edits import parse_line_field, parse_setting
+from models.export import write_result
+from models.functions import KEY_FUNCTIONS, canonical, default_kind
+from models.schema import (
+    LINE_FIELDS,
+    POLICY_SETTINGS,
+    Field,
+    Setting,
+    Unit,
+    markdown_budget_table,
+    markdown_settings_table,
+)
+from models.workbook import read_plan
+from tests.conftest import ROOT, SAMPLE
+
+# -- the schema covers the domain ------------------------------------------------------
+
+
+def test_every_line_attribute_has_one_field() -> None:
+    attributes = [f.name for f in dataclasses.fields(Line) if f.compare]
+    assert [f.attr for f in LINE_FIELDS] == attributes
+
+
+def test_every_policy_attribute_has_one_setting() -> None:
+    structural = {"functions", "ratios", "checks"}
+    attributes = {f.name for f in dataclasses.fields(Policy)} - structural
+    checks = {f"check_{f.name}" for f in dataclasses.fields(Checks)}
+    settings = [s.attr for s in POLICY_SETTINGS]
+    assert len(settings) == len(set(settings))
+    assert set(settings) == attributes | checks | {"ratio"}
+
+
+def test_header_words_and_labels_are_unique() -> None:
+    for specs in (LINE_FIELDS, POLICY_SETTINGS):
+        words = [word for spec in specs for word in spec.synonyms]
+        assert len(words) == len(set(words)), "a header word names two fields"
+        labels = [spec.label.casefold() for spec in specs]
+        assert len(labels) == len(set(labels))
+
+
+def test_every_field_and_setting_explains_itself() -> None:
+    for spec in (*LINE_FIELDS, *POLICY_SETTINGS):
+        assert spec.help and spec.help[0].isalpha() and not spec.help.endswith(".")
+
+
+# -- generated plans --------------------------------------------------------------------
+
+_NAME = (
+    st.text(
+        alphabet=st.sampled_from("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789&-/().' "),
+        min_size=1,
+        max_size=24,
+    )
+    .map(lambda text: " ".join(text.split()))
+    .filter(bool)
+)
+#: Functions of both kinds, some of them canonical functions written another way.
+_FUNCTIONS = [
+    ("HR", Kind.INTERNAL),
+    ("Information technology", Kind.INTERNAL),
+    ("Customer service", Kind.CUSTOMER),
+    ("Acquisition", Kind.CUSTOMER),
+    ("Loyalty", Kind.CUSTOMER),
+]
+
+
+def _excel(low: float, high: float) -> st.SearchStrategy[float]:
+    """Numbers as a workbook holds them: Excel keeps 15 significant digits, so draw 12."""
+    return st.floats(low, high, allow_nan=False).map(lambda v: float(f"{v:.12g}"))
+
+
+_MONEY = st.one_of(st.just(0.0), _excel(1, 1e9), st.integers(1, 10**9).map(float))
+_POSITIVE = _excel(1e-3, 1e9)
+#: A share written as text above 100% keeps ten significant digits: draw what survives that.
+_SHARE = st.integers(0, 300).map(lambda n: n / 200)
+
+
+def _value(draw: st.DrawFn, spec: Field | Setting, *, optional: bool) -> Any:
+    """A value for a field or setting, drawn according to its unit (None where it may be blank)."""
+    if optional and draw(st.booleans()):
+        return None
+    unit = spec.unit
+    if unit is Unit.MONEY:
+        return draw(_POSITIVE if spec.attr == "half_return" else _MONEY)
+    if unit is Unit.NUMBER:
+        return draw(_excel(0, 50))
+    if unit is Unit.SHARE:
+        share = draw(_SHARE)
+        # Policy shares and thresholds are at most 100%; change limits may be above.
+        return min(share, 1.0) if spec.attr != "max_change" else share
+    if unit is Unit.FLAG:
+        return draw(st.booleans())
+    if unit is Unit.CHOICE:
+        choices: tuple[str, ...] = getattr(spec, "choices", ()) or tuple(
+            member.value for member in type(spec.default)
+        )  # type: ignore[arg-type]
+        return spec.parse(draw(st.sampled_from(choices)))
+    raise AssertionError(f"no strategy for {unit}")
+
+
+@st.composite
+def plans(draw: st.DrawFn) -> Plan:
+    count = draw(st.integers(1, 8))
+    names = draw(st.lists(_NAME, min_size=count, max_size=count, unique_by=lambda n: n.casefold()))
+    lines = []
+    for row, name in enumerate(names, start=2):
+        function, kind = draw(st.sampled_from(_FUNCTIONS))
+        values: dict[str, Any] = {"name": name, "function": function, "kind": kind}
+        for spec in LINE_FIELDS:
+            if spec.attr not in values:
+                optional = spec.default is None and not spec.required
+                drawn = _value(draw, spec, optional=optional)
+                values[spec.attr] = spec.default if drawn is None and not optional else drawn
+        if values["cap"] is not None and values["floor"] > values["cap"]:
+            values["floor"], values["cap"] = values["cap"], values["floor"]
+        lines.append(Line(**values, source_row=row))
+    used = list(dict.fromkeys(line.function for line in lines))  # the order the Functions sheet has
+    rules = []
+    for function in used:
+        if draw(st.booleans()):
+            continue
+        floor, cap = _bound(draw), _bound(draw)
+        if floor is not None and cap is not None:
+            if floor.basis is not cap.basis:
+                cap = None
+            elif floor.value > cap.value:
+                floor, cap = cap, floor
+        kind = next(k for f, k in _FUNCTIONS if f == function) if draw(st.booleans()) else None
+        if kind is None and floor is None and cap is None:
+            continue
+        rules.append(FunctionRule(function, kind, floor, cap))
+    ratios = []
+    if len(used) > 1:
+        for _ in range(draw(st.integers(0, 2))):
+            left, right = draw(st.permutations(used))[:2]
+            ratios.append(RatioRule(left, draw(st.integers(0, 400)) / 100, right))
+    settings: dict[str, Any] = {}
+    for spec in POLICY_SETTINGS:
+        if spec.repeated:
+            continue
+        drawn = _value(draw, spec, optional=spec.default is None)
+        settings[spec.attr] = spec.default if drawn is None and spec.default is not None else drawn
+    low, high = settings["internal_share_min"], settings["internal_share_max"]
+    if low is not None and high is not None and low > high:
+        settings["internal_share_min"], settings["internal_share_max"] = high, low
+    checks = {name.removeprefix("check_"): settings.pop(name) for name in list(settings) if "check_" in name}
+    policy = Policy(functions=tuple(rules), ratios=tuple(ratios), checks=Checks(**checks), **settings)
+    return Plan(tuple(lines), policy, name="plan")
+
+
+def _bound(draw: st.DrawFn) -> Bound | None:
+    """A function floor or cap in any of its three forms."""
+    return draw(
+        st.one_of(
+            st.none(),
+            _excel(1, 1e8).map(lambda v: Bound(v, Basis.AMOUNT)),
+            st.integers(0, 100).map(lambda n: Bound(n / 200, Basis.BUDGET)),
+            st.integers(0, 300).map(lambda n: Bound(n / 200, Basis.CURRENT)),
+        )
+    )
+
+
+@given(plan=plans())
+def test_any_plan_exported_and_read_back_is_the_same_plan(
+    tmp_path_factory: pytest.TempPathFactory, plan: Plan
+) -> None:
+    assert validate(plan) == [], validate(plan)
+    path = write_result(tmp_path_factory.mktemp("round") / "plan.xlsx", plan, None)
+    report = read_plan(path)
+    assert report.ok, report.issues
+    assert report.plan is not None
+    assert report.plan.lines == plan.lines
+    assert report.plan.policy == plan.policy
+
+
+def test_the_budget_sheet_has_a_column_per_field(tmp_path: Path) -> None:
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    book = openpyxl.load_workbook(write_result(tmp_path / "r.xlsx", plan, None))
+    assert [c.value for c in book["Budget"][1]] == [f.label for f in LINE_FIELDS]
+
+
+# -- typed values: one parser for the window and the workbook ------------------------------
+
+
+@pytest.mark.parametrize("spec", LINE_FIELDS, ids=lambda s: s.attr)
+def test_what_the_window_shows_for_editing_reads_back_as_the_same_value(spec: Field) -> None:
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    for line in plan.lines[:10]:
+        value = getattr(line, spec.attr)
+        text = spec.edit_text(value)
+        if not text and (spec.required or spec.inferred):
+            continue
+        assert parse_line_field(spec.attr, text) == value
+
+
+def test_policy_settings_typed_in_the_window_use_the_schema_parsers() -> None:
+    assert parse_setting("total_budget", "$1.2M") == 1_200_000
+    assert parse_setting("internal_share_min", "30%") == pytest.approx(0.3)
+    assert parse_setting("max_change", "") is None
+    with pytest.raises(ValueError, match="Internal share max"):
+        parse_setting("internal_share_max", "140%")
+
+
+# -- functions and kinds: one table --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical_name"),
+    [
+        ("Tech", "IT"),
+        ("Information Technology", "IT"),
+        ("People ops", "HR"),
+        ("People & Culture", "HR"),
+        ("Human resources", "HR"),
+        ("internal communications", "Internal comms"),
+    ],
+)
+def test_usual_spellings_are_one_internal_function(name: str, canonical_name: str) -> None:
+    found = canonical(name)
+    assert found is not None and found.name == canonical_name
+    assert default_kind(name) is Kind.INTERNAL
+
+
+def test_other_functions_are_customer_functions() -> None:
+    assert canonical("Acquisition") is None
+    assert default_kind("Acquisition") is Kind.CUSTOMER
+    assert [f.name for f in KEY_FUNCTIONS] == ["HR", "IT", "Internal comms"]
+
+
+def test_a_workbook_line_in_tech_is_internal(make_book: Any) -> None:
+    path = make_book(
+        {"Budget": [["Line", "Function", "Current"], ["Cloud", "Tech", 100], ["Ads", "Acq", 50]]}
+    )
+    report = read_plan(path)
+    assert report.plan is not None
+    assert [line.kind for line in report.plan.lines] == [Kind.INTERNAL, Kind.CUSTOMER]
+
+
+# -- where the schema shows ----------------------------------------------------------------
+
+
+def test_the_readme_tables_are_the_schema() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert markdown_budget_table() in readme
+    assert markdown_settings_table() in readme
+
+
+def test_solve_json_sends_every_field_of_every_line() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "solve", str(SAMPLE), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    data = json.loads(done.stdout)
+    lines = data["plan"]["lines"]
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    assert len(lines) == len(plan.lines)
+    assert set(lines[0]) == {f.attr for f in LINE_FIELDS} | {"source_row"}
+    assert lines[0]["source_row"] == plan.lines[0].source_row
+    assert set(data["plan"]["settings"]) == {s.attr for s in POLICY_SETTINGS}
