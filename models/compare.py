@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from models.domain import Kind, Plan, normalise_name
+from models.domain import Kind, Plan, function_key, normalise_name
 from models.result import Result
 from models.rules import Family
 
@@ -66,7 +66,7 @@ def compare(scenarios: Sequence[Compared]) -> Comparison:
             row = line_rows.setdefault(key, (line.name, line.function, [None] * n))
             row[2][k] = item.result.allocation.get(line.name, 0.0) if optimal else None
         for function in item.plan.functions():
-            entry = function_rows.setdefault(normalise_name(function), (function, [None] * n))
+            entry = function_rows.setdefault(function_key(function), (function, [None] * n))
             entry[1][k] = item.result.totals.get(function, 0.0) if optimal else None
 
     def figure(label: str, values: list[float | None]) -> Row:

@@ -7,7 +7,6 @@ which returns every problem at once.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -16,7 +15,7 @@ from functools import partial
 from typing import TypeVar
 
 from models.formats import money
-from models.functions import Kind, default_kind
+from models.functions import Kind, default_kind, function_key, normalise_name
 from models.issues import Issue
 
 _T = TypeVar("_T")
@@ -33,6 +32,7 @@ __all__ = [
     "Policy",
     "RatioRule",
     "default_kind",
+    "function_key",
     "normalise_name",
     "validate",
 ]
@@ -57,12 +57,6 @@ class Basis(StrEnum):
     AMOUNT = "amount"
     BUDGET = "% of budget"
     CURRENT = "% of current"
-
-
-@functools.lru_cache(maxsize=8192)
-def normalise_name(text: str) -> str:
-    """Key used to match function and line names: case and spacing ignored."""
-    return " ".join(text.split()).casefold()
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +193,7 @@ class Plan:
         if not isinstance(names, tuple):
             seen: dict[str, str] = {}
             for line in self.lines:
-                seen.setdefault(normalise_name(line.function), line.function)
+                seen.setdefault(function_key(line.function), line.function)
             names = self._memo["functions"] = tuple(seen.values())
         return [str(name) for name in names]
 
@@ -209,15 +203,15 @@ class Plan:
         totals: dict[str, float] = memo if isinstance(memo, dict) else {}
         if not isinstance(memo, dict):
             for line in self.lines:
-                key = normalise_name(line.function)
+                key = function_key(line.function)
                 totals[key] = totals.get(key, 0.0) + line.current
             self._memo["function_current"] = totals
         return dict(totals)
 
     def function_rule(self, function: str) -> FunctionRule | None:
-        key = normalise_name(function)
+        key = function_key(function)
         for rule in self.policy.functions:
-            if normalise_name(rule.function) == key:
+            if function_key(rule.function) == key:
                 return rule
         return None
 
@@ -372,10 +366,10 @@ def _validate(plan: Plan, columns: Mapping[str, str]) -> list[Issue]:
 
 def _function_issues(plan: Plan) -> list[Issue]:
     issues: list[Issue] = []
-    known = {normalise_name(line.function) for line in plan.lines}
+    known = {function_key(line.function) for line in plan.lines}
     kinds: dict[str, tuple[Kind, Line]] = {}
     for line in plan.lines:
-        key = normalise_name(line.function)
+        key = function_key(line.function)
         if key in kinds and kinds[key][0] is not line.kind:
             other = kinds[key][1]
             issues.append(
@@ -392,7 +386,7 @@ def _function_issues(plan: Plan) -> list[Issue]:
     current = plan.function_current()
     seen: set[str] = set()
     for rule in plan.policy.functions:
-        key = normalise_name(rule.function)
+        key = function_key(rule.function)
         where = ("Functions", rule.source_row, None)
         if key in seen:
             issues.append(Issue(*where, f"Function {rule.function!r} is listed twice"))
@@ -440,7 +434,7 @@ def _function_issues(plan: Plan) -> list[Issue]:
                 f"Ratio rule {ratio.describe()!r} names function {side!r}, which no line has",
             )
             for side in (ratio.left, ratio.right)
-            if normalise_name(side) not in known
+            if function_key(side) not in known
         )
         if not math.isfinite(ratio.factor) or ratio.factor < 0:
             issues.append(

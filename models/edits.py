@@ -24,7 +24,7 @@ from models.domain import (
     Plan,
     RatioRule,
     default_kind,
-    normalise_name,
+    function_key,
     validate,
 )
 from models.schema import line_field, setting
@@ -79,8 +79,8 @@ def set_line_field(plan: Plan, index: int, field: str, value: object) -> Plan:
         return plan
     changed: Line = replace(line, **{field: value})  # type: ignore[arg-type]
     if field == "function" and isinstance(value, str):
-        key = normalise_name(value)
-        kinds = {other.kind for other in plan.lines if normalise_name(other.function) == key}
+        key = function_key(value)
+        kinds = {other.kind for other in plan.lines if function_key(other.function) == key}
         rule = plan.function_rule(value)
         kind = rule.kind if rule is not None and rule.kind is not None else None
         changed = replace(changed, kind=kind or (kinds.pop() if len(kinds) == 1 else default_kind(value)))
@@ -89,11 +89,11 @@ def set_line_field(plan: Plan, index: int, field: str, value: object) -> Plan:
     new = replace(plan, lines=tuple(lines))
     if field == "kind" and isinstance(value, Kind):
         # A function has one kind: every line of the function moves with it.
-        key = normalise_name(line.function)
+        key = function_key(line.function)
         new = replace(
             new,
             lines=tuple(
-                replace(other, kind=value) if normalise_name(other.function) == key else other
+                replace(other, kind=value) if function_key(other.function) == key else other
                 for other in new.lines
             ),
         )
@@ -110,10 +110,10 @@ def set_function_bound(plan: Plan, function: str, which: str, bound: Bound | Non
     """The plan with a function's floor or cap (``which``) set or cleared."""
     if which not in ("floor", "cap"):
         raise ValueError(which)
-    key = normalise_name(function)
+    key = function_key(function)
     rules = list(plan.policy.functions)
     for n, rule in enumerate(rules):
-        if normalise_name(rule.function) == key:
+        if function_key(rule.function) == key:
             rules[n] = replace(rule, floor=bound) if which == "floor" else replace(rule, cap=bound)
             if rules[n].floor is None and rules[n].cap is None and rules[n].kind is None:
                 del rules[n]
@@ -149,7 +149,7 @@ def parse_setting(attr: str, text: str) -> object:
 
 
 def add_ratio(plan: Plan, left: str, factor: float, right: str) -> Plan:
-    if normalise_name(left) == normalise_name(right):
+    if function_key(left) == function_key(right):
         raise EditError("A ratio rule compares two different functions")
     if not (math.isfinite(factor) and factor >= 0):
         raise EditError("The ratio must be 0 or more")

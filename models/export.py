@@ -24,7 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from models.atomic import replacing
 from models.compare import Compared, Comparison, Row
-from models.domain import Basis, Bound, Line, Plan, normalise_name
+from models.domain import Basis, Bound, Line, Plan, function_key
 from models.insight import BalanceWarning, Frontier, PriceOfBalance
 from models.result import Result
 from models.schema import BUDGET_SHEET, LINE_FIELDS, POLICY_SETTINGS, Field, line_field
@@ -211,7 +211,7 @@ def _write_functions(out: _Book, plan: Plan, result: Result | None) -> None:
     allocated_total = sum(result.allocation.values()) if result and result.is_optimal else 0.0
     for r, function in enumerate(plan.functions(), start=1):
         rule = plan.function_rule(function)
-        key = normalise_name(function)
+        key = function_key(function)
         out.put(sheet, r, 0, function)
         out.put(sheet, r, 1, rule.kind.value if rule and rule.kind else None)
         for c, bound in ((2, rule.floor if rule else None), (3, rule.cap if rule else None)):

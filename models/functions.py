@@ -23,6 +23,8 @@ __all__ = [
     "Kind",
     "canonical",
     "default_kind",
+    "function_key",
+    "normalise_name",
     "spelling_key",
 ]
 
@@ -90,6 +92,24 @@ _BY_SPELLING: Final = {
 def canonical(name: str) -> CanonicalFunction | None:
     """The canonical function ``name`` is a spelling of, or None for a function not in the table."""
     return _BY_SPELLING.get(spelling_key(name))
+
+
+@functools.lru_cache(maxsize=8192)
+def normalise_name(text: str) -> str:
+    """How line names are compared: case and runs of spaces ignored."""
+    return " ".join(text.split()).casefold()
+
+
+@functools.lru_cache(maxsize=8192)
+def function_key(name: str) -> str:
+    """How function names are compared: every spelling of a canonical function is that function.
+
+    Lines, Functions-sheet rules, ratio rules and the policy panel all match
+    functions by this key; a function not in the table by its name, with case
+    and runs of spaces ignored.
+    """
+    known = canonical(name)
+    return normalise_name(known.name if known is not None else name)
 
 
 def default_kind(function: str) -> Kind:

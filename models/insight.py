@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from models.domain import Kind, Plan, normalise_name
+from models.domain import Kind, Plan, function_key
 from models.formats import money, percent
 from models.result import Impact, Result
 from models.rules import RuleKey
@@ -108,7 +108,7 @@ class BalanceWarning:
 
 
 def _matches(function: str, names: tuple[str, ...]) -> bool:
-    return normalise_name(function) in names
+    return function_key(function) in names
 
 
 def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
@@ -122,10 +122,10 @@ def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
     # Internal functions cut hard against what they spend today.
     current = plan.function_current()
     for function in plan.functions():
-        lines = [line for line in plan.lines if normalise_name(line.function) == normalise_name(function)]
+        lines = [line for line in plan.lines if function_key(line.function) == function_key(function)]
         if not lines or lines[0].kind is not Kind.INTERNAL:
             continue
-        now = current.get(normalise_name(function), 0.0)
+        now = current.get(function_key(function), 0.0)
         after = sum(allocation.get(line.name, 0.0) for line in lines)
         if now > 0 and (now - after) / now > checks.internal_cut + 1e-9:
             cut = sorted(lines, key=lambda line: allocation.get(line.name, 0.0) - line.current)[:3]
@@ -150,7 +150,7 @@ def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
             )
         )
 
-    totals = {normalise_name(k): v for k, v in result.totals.items()}
+    totals = {function_key(k): v for k, v in result.totals.items()}
     acquisition = sum(v for k, v in totals.items() if k in ACQUISITION_FUNCTIONS)
     existing = sum(v for k, v in totals.items() if k in EXISTING_CUSTOMER_FUNCTIONS)
     if acquisition > 0 and acquisition > checks.acquisition_multiple * existing + 1e-9:

@@ -33,7 +33,7 @@ from models.domain import (
     Plan,
     RatioRule,
     default_kind,
-    normalise_name,
+    function_key,
     validate,
 )
 from models.fields import header_key
@@ -337,7 +337,7 @@ class _BudgetReader:
             return None
         if typed["kind"] is None:
             function = str(typed["function"])
-            kind = kinds_from_functions.get(normalise_name(function))
+            kind = kinds_from_functions.get(function_key(function))
             if kind is None:
                 kind = default_kind(function)
                 inferred.setdefault(function, kind)
@@ -535,7 +535,7 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
     settings: dict[str, object] = {}
     if policy_name is not None:
         settings = _read_policy(reader, reader.grid(book, policy_name))
-    kinds = {normalise_name(rule.function): rule.kind for rule in rules if rule.kind is not None}
+    kinds = {function_key(rule.function): rule.kind for rule in rules if rule.kind is not None}
 
     reader.progress(0.1, f"Reading sheet {budget_name}")
     budget_grid = reader.grid(book, budget_name)

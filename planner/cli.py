@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from models.compare import Compared, Comparison, compare
-from models.domain import Objective, Plan, normalise_name
+from models.domain import Objective, Plan, function_key
 from models.export import ExportError, write_comparison, write_frontier, write_result
 from models.formats import money
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
@@ -135,7 +135,7 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
     print(f"{'Function':<{fwidth}}  {'Current':>14}  {'Allocated':>14}", file=out)
     for function, total in result.totals.items():
         print(
-            f"{function:<{fwidth}}  {money(current.get(normalise_name(function), 0.0)):>14}  "
+            f"{function:<{fwidth}}  {money(current.get(function_key(function), 0.0)):>14}  "
             f"{money(total):>14}",
             file=out,
         )

@@ -26,7 +26,7 @@ from functools import partial
 from types import MappingProxyType
 from typing import ClassVar, Final
 
-from models.domain import Basis, Bound, FunctionRule, Kind, Line, Plan, Policy, normalise_name
+from models.domain import Basis, Bound, FunctionRule, Kind, Line, Plan, Policy, function_key
 from models.formats import money, percent
 from models.result import Fix
 from models.rules import Family, RuleKey
@@ -140,7 +140,7 @@ class Budget(RuleFamily):
 def _function_places(plan: Plan) -> dict[str, int]:
     places: dict[str, int] = {}
     for n, rule in enumerate(plan.policy.functions):
-        places.setdefault(normalise_name(rule.function), n)
+        places.setdefault(function_key(rule.function), n)
     return places
 
 
@@ -161,7 +161,7 @@ class _FunctionBound(RuleFamily):
         groups = function_indices(plan)
         current = plan.function_current()
         for rule in plan.policy.functions:
-            key = normalise_name(rule.function)
+            key = function_key(rule.function)
             members = groups.get(key)
             bound = self.bound(rule)
             if not members or bound is None:
@@ -177,14 +177,14 @@ class _FunctionBound(RuleFamily):
     def order(self, plan: Plan, row: Row) -> tuple[int, int]:
         """A function's floor and cap are listed together, in the order of the policy's function rules."""
         places = plan.derived("function_rule_places", _function_places)
-        return _POSITION[Family.FUNCTION_FLOOR], places.get(normalise_name(row.subject), len(places))
+        return _POSITION[Family.FUNCTION_FLOOR], places.get(function_key(row.subject), len(places))
 
     def apply(self, plan: Plan, fix: Fix) -> Plan:
         """The function's floor or cap becomes an amount (the proposed figure is money)."""
-        key = normalise_name(fix.key.subject)
+        key = function_key(fix.key.subject)
         bound = Bound(fix.proposed, Basis.AMOUNT)
         rules = tuple(
-            self.with_bound(rule, bound) if normalise_name(rule.function) == key else rule
+            self.with_bound(rule, bound) if function_key(rule.function) == key else rule
             for rule in plan.policy.functions
         )
         return plan.with_policy(functions=rules)
@@ -345,8 +345,8 @@ class Ratio(RuleFamily):
         rows: list[Row] = []
         groups = function_indices(plan)
         for n, ratio in enumerate(plan.policy.ratios, start=1):
-            left = groups.get(normalise_name(ratio.left), [])
-            right = groups.get(normalise_name(ratio.right), [])
+            left = groups.get(function_key(ratio.left), [])
+            right = groups.get(function_key(ratio.right), [])
             coefs: dict[int, float] = {}
             for i in left:
                 coefs[i] = coefs.get(i, 0.0) + 1.0

@@ -32,7 +32,7 @@ from dataclasses import replace
 import highspy
 import numpy as np
 
-from models.domain import Kind, Plan, normalise_name
+from models.domain import Kind, Plan, function_key
 from models.insight import FloorPrice, Frontier, FrontierPoint, PriceOfBalance
 from models.result import Result, Status
 from models.rules import Family, RuleKey
@@ -49,7 +49,7 @@ _SHARE_TOLERANCE = 1e-7
 
 
 def _internal_functions(plan: Plan) -> set[str]:
-    return {normalise_name(line.function) for line in plan.lines if line.kind is Kind.INTERNAL}
+    return {function_key(line.function) for line in plan.lines if line.kind is Kind.INTERNAL}
 
 
 def without_balance_rules(plan: Plan) -> tuple[Plan, tuple[str, ...]]:
@@ -58,7 +58,7 @@ def without_balance_rules(plan: Plan) -> tuple[Plan, tuple[str, ...]]:
     relaxed: list[str] = []
     rules = []
     for rule in plan.policy.functions:
-        if normalise_name(rule.function) in internal and rule.floor is not None:
+        if function_key(rule.function) in internal and rule.floor is not None:
             relaxed.append(f"the {rule.function} floor")
             rules.append(replace(rule, floor=None))
         else:
@@ -108,7 +108,7 @@ def _floor_prices(plan: Plan, result: Result) -> tuple[FloorPrice, ...]:
         for rule in result.rules
         if rule.binding
         and rule.family is Family.FUNCTION_FLOOR
-        and normalise_name(rule.key.subject) in internal
+        and function_key(rule.key.subject) in internal
     ]
     if not binding:
         return ()

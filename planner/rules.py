@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 
-from models.domain import Plan, normalise_name
+from models.domain import Plan, function_key
 from models.rules import Family, RuleKey
 
 __all__ = ["LineBounds", "Row", "Sense", "line_bounds"]
@@ -107,5 +107,5 @@ def _line_bounds(plan: Plan) -> list[LineBounds]:
 def function_indices(plan: Plan) -> dict[str, list[int]]:
     groups: dict[str, list[int]] = {}
     for i, line in enumerate(plan.lines):
-        groups.setdefault(normalise_name(line.function), []).append(i)
+        groups.setdefault(function_key(line.function), []).append(i)
     return groups

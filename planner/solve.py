@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from models.domain import Curve, Kind, Objective, Plan, normalise_name, validate
+from models.domain import Curve, Kind, Objective, Plan, function_key, validate
 from models.result import Impact, Result, RuleReport, Status
 from planner import explain
 from planner.curves import refine
@@ -66,14 +66,14 @@ class _LineArrays:
 
 def _compute_arrays(plan: Plan) -> _LineArrays:
     n = len(plan.lines)
-    codes = {normalise_name(name): k for k, name in enumerate(plan.functions())}
+    codes = {function_key(name): k for k, name in enumerate(plan.functions())}
     return _LineArrays(
         weight=np.fromiter((line.weight for line in plan.lines), dtype=float, count=n),
         half=np.asarray(half_returns(plan), dtype=float),
         linear=np.fromiter((line.curve is Curve.LINEAR for line in plan.lines), dtype=bool, count=n),
         internal=np.fromiter((line.kind is Kind.INTERNAL for line in plan.lines), dtype=bool, count=n),
         function=np.fromiter(
-            (codes[normalise_name(line.function)] for line in plan.lines), dtype=np.int64, count=n
+            (codes[function_key(line.function)] for line in plan.lines), dtype=np.int64, count=n
         ),
         lo=np.fromiter((b.lo for b in line_bounds(plan)), dtype=float, count=n),
     )

@@ -15,7 +15,7 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QMargins, QPointF, Qt
 from PySide6.QtGui import QColor, QPainter, QPen
 
-from models.domain import Kind, Plan, normalise_name
+from models.domain import Kind, Plan, function_key
 from models.result import Result
 
 __all__ = ["FunctionChart", "SplitChart", "money_bars", "money_unit"]
@@ -74,7 +74,7 @@ class FunctionChart(QChartView):
         chart.setMargins(QMargins(4, 4, 4, 4))
         functions = plan.functions()
         current = plan.function_current()
-        values_now = [current.get(normalise_name(f), 0.0) for f in functions]
+        values_now = [current.get(function_key(f), 0.0) for f in functions]
         sets = [("Current", CURRENT, values_now)]
         if result is not None and result.is_optimal:
             sets.append(("Allocated", ALLOCATED, [result.totals.get(f, 0.0) for f in functions]))

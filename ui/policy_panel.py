@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from models.domain import Bound, Objective, Plan, normalise_name
+from models.domain import Bound, Objective, Plan, function_key
 from models.edits import (
     EditError,
     add_ratio,
@@ -203,7 +203,7 @@ class PolicyPanel(QScrollArea):
 
     def _key_function_names(self, plan: Plan) -> set[str]:
         found = (find_function(plan, key) for key in KEY_FUNCTIONS)
-        return {normalise_name(f) for f in found if f}
+        return {function_key(f) for f in found if f}
 
     def _show_other_functions(self, plan: Plan) -> None:
         self._others_holder.deleteLater()
@@ -212,7 +212,7 @@ class PolicyPanel(QScrollArea):
         grid = QGridLayout(self._others_holder)
         grid.setContentsMargins(0, 0, 0, 0)
         keys = self._key_function_names(plan)
-        rules = [r for r in plan.policy.functions if normalise_name(r.function) not in keys]
+        rules = [r for r in plan.policy.functions if function_key(r.function) not in keys]
         for row, rule in enumerate(rules):
             floor = _Field("no floor", partial(self._set_bound, rule.function, "floor"), BOUND_HINT)
             cap = _Field("no cap", partial(self._set_bound, rule.function, "cap"), BOUND_HINT)
@@ -222,10 +222,10 @@ class PolicyPanel(QScrollArea):
             remove.clicked.connect(lambda _checked=False, f=rule.function: self._remove_function_rule(f))
             for col, widget in enumerate((QLabel(rule.function), floor, cap, remove)):
                 grid.addWidget(widget, row, col)
-        ruled = {normalise_name(r.function) for r in plan.policy.functions} | keys
+        ruled = {function_key(r.function) for r in plan.policy.functions} | keys
         self.add_function.clear()
         for function in plan.functions():
-            if normalise_name(function) not in ruled:
+            if function_key(function) not in ruled:
                 self.add_function.addItem(function)
 
     def _show_ratios(self, plan: Plan) -> None:

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from models.domain import Kind, Line, Plan, normalise_name
+from models.domain import Kind, Line, Plan, function_key
 from models.edits import (
     EditError,
     parse_line_field,
@@ -174,7 +174,7 @@ class BudgetModel(OrderedModel):
         return self.accepts_line(self._plan.lines[item])
 
     def accepts_line(self, line: Line) -> bool:
-        if self._function is not None and normalise_name(line.function) != self._function:
+        if self._function is not None and function_key(line.function) != self._function:
             return False
         return self._kind is None or line.kind is self._kind
 
@@ -192,7 +192,7 @@ class BudgetModel(OrderedModel):
     def set_filter(self, function: str | None, kind: Kind | None) -> None:
         """Show only the lines of one function and/or kind; the totals row adds up those."""
         self.beginResetModel()
-        self._function = normalise_name(function) if function else None
+        self._function = function_key(function) if function else None
         self._kind = kind
         self._reorder()
         self.endResetModel()
@@ -384,7 +384,7 @@ class TotalsModel(_TextCells, HeaderedTable):
         rows: list[tuple[str, float, float | None, bool]] = []
         for function in plan.functions():
             allocated = result.totals.get(function, 0.0) if optimal and result is not None else None
-            rows.append((function, current.get(normalise_name(function), 0.0), allocated, False))
+            rows.append((function, current.get(function_key(function), 0.0), allocated, False))
         for kind in (Kind.CUSTOMER, Kind.INTERNAL):
             now = sum(line.current for line in plan.lines if line.kind is kind)
             allocated = result.kind_totals.get(kind.value, 0.0) if optimal and result is not None else None

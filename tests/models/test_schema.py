@@ -23,7 +23,6 @@ from hypothesis import strategies as st
 from models.domain import Basis, Bound, Checks, FunctionRule, Kind, Line, Plan, Policy, RatioRule, validate
 from models.edits import parse_line_field, parse_setting
 from models.export import write_result
-from models.functions import KEY_FUNCTIONS, canonical, default_kind
 from models.schema import (
     LINE_FIELDS,
     POLICY_SETTINGS,
@@ -224,41 +223,6 @@ def test_policy_settings_typed_in_the_window_use_the_schema_parsers() -> None:
     assert parse_setting("max_change", "") is None
     with pytest.raises(ValueError, match="Internal share max"):
         parse_setting("internal_share_max", "140%")
-
-
-# -- functions and kinds: one table --------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("name", "canonical_name"),
-    [
-        ("Tech", "IT"),
-        ("Information Technology", "IT"),
-        ("People ops", "HR"),
-        ("People & Culture", "HR"),
-        ("Human resources", "HR"),
-        ("internal communications", "Internal comms"),
-    ],
-)
-def test_usual_spellings_are_one_internal_function(name: str, canonical_name: str) -> None:
-    found = canonical(name)
-    assert found is not None and found.name == canonical_name
-    assert default_kind(name) is Kind.INTERNAL
-
-
-def test_other_functions_are_customer_functions() -> None:
-    assert canonical("Acquisition") is None
-    assert default_kind("Acquisition") is Kind.CUSTOMER
-    assert [f.name for f in KEY_FUNCTIONS] == ["HR", "IT", "Internal comms"]
-
-
-def test_a_workbook_line_in_tech_is_internal(make_book: Any) -> None:
-    path = make_book(
-        {"Budget": [["Line", "Function", "Current"], ["Cloud", "Tech", 100], ["Ads", "Acq", 50]]}
-    )
-    report = read_plan(path)
-    assert report.plan is not None
-    assert [line.kind for line in report.plan.lines] == [Kind.INTERNAL, Kind.CUSTOMER]
 
 
 # -- where the schema shows ----------------------------------------------------------------
