@@ -32,7 +32,6 @@ def main(argv: list[str] | None = None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from models.workbook import read_plan
     from ui.main_window import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -41,22 +40,15 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     _install_error_hook(window)
 
-    path = args.plan or SAMPLE_PLAN
-    report = read_plan(path)
-    if report.plan is not None:
-        window.load_plan(report.plan, path, report)
+    # Opened as the window opens any workbook, on this thread so the first paint shows it solved.
+    window.open_workbook(args.plan or SAMPLE_PLAN, wait=True, remember=False)
+    if window.session.plan.lines:
         window.solve_blocking()
-    else:
-        window.issues_model.set_report(report.issues, report.notes)
-        window.tabs.setCurrentWidget(window.issues_view)
-        window.status_label.setText(f"{path.name} could not be opened; see the import report")
 
     if args.screenshot is None and not args.startup_probe:
-        from ui.project_controller import untitled_recovery
-
-        recovery = untitled_recovery()
+        recovery = window.session.untitled_recovery
         if recovery.exists():
-            window.projects.offer_recovery(recovery)
+            window.session.offer_recovery(recovery)
     if args.screenshot is not None:
         window.resize(*SCREENSHOT_SIZE)
         window.show()

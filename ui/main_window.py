@@ -1,10 +1,14 @@
-"""The main window: the plan, its rules, the allocation and why it is what it is."""
+"""The main window: the plan, its rules, the allocation and why it is what it is.
+
+The window observes its :class:`~ui.session.Session` (the plan, the result,
+the insight, the project, the history) and renders it; it keeps only
+widgets, dialogs and Qt plumbing.
+"""
 
 from __future__ import annotations
 
 import html
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -15,8 +19,6 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
-    QUndoCommand,
-    QUndoStack,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -39,57 +41,28 @@ from PySide6.QtWidgets import (
 
 from models.domain import Kind, Plan
 from models.formats import money, percent
-from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
+from models.insight import BalanceWarning, Frontier, PriceOfBalance
 from models.result import Fix, Result, Status
 from models.schema import LINE_FIELDS
-from models.workbook import ImportReport, read_plan
-from planner.explain import apply_fix
-from planner.insight import balance_frontier, price_of_balance
-from planner.solve import solve
+from models.workbook import ImportReport
 from ui.charts import FunctionChart, SplitChart
 from ui.delegates import ChoiceDelegate
 from ui.insight_view import FrontierView, InsightPanel
 from ui.layouts import clear_layout
 from ui.policy_panel import PolicyPanel
+from ui.project_controller import ProjectController, untitled_recovery
 from ui.scenario_panel import ScenarioPanel
+from ui.session import MESSAGES, Session
 from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
-from ui.worker import Progress, Runner
+from ui.worker import QtExecutor
 
 __all__ = ["MESSAGES", "MainWindow"]
 
-#: Every message the window shows, in one place.
-MESSAGES: Final = {
-    "opened": "Opened {name}: {lines} lines",
-    "invalid": (
-        "{name} was not opened: {count} problem(s); see the import report. The plan on screen is unchanged."
-    ),
-    "exported": "Exported to {path}",
-    "export_failed": "The allocation could not be exported",
-    "no_result": "There is no allocation to export yet; the plan is being solved",
-    "solving": "Solving…",
-    "infeasible": "The plan's rules cannot all hold: see why, and choose a fix",
-    "error": "Something went wrong",
-    "drop_only_xlsx": "Only .xlsx workbooks can be opened",
-}
 SOLVE_DELAY_MS: Final = 250
 #: Follow-up steps wait this long, so input and timers are served between them.
 FOLLOW_UP_MS: Final = 5
 INSIGHT_DELAY_MS: Final = 150
 MAX_RECENT: Final = 8
-
-
-class PlanCommand(QUndoCommand):
-    """One change to the plan: undo shows the plan before it, redo the plan after."""
-
-    def __init__(self, window: MainWindow, before: Plan, after: Plan, text: str) -> None:
-        super().__init__(text)
-        self._window, self._before, self._after = window, before, after
-
-    def redo(self) -> None:
-        self._window.show_plan(self._after)
-
-    def undo(self) -> None:
-        self._window.show_plan(self._before)
 
 
 def _table(model: object, *, sorting: bool = False) -> QTableView:
@@ -106,6 +79,11 @@ def _table(model: object, *, sorting: bool = False) -> QTableView:
     return view
 
 
+def _prefixed(prefix: str, text: str) -> str:
+    """An undo or redo action's text, as Qt's undo stack writes it."""
+    return f"{prefix} {text}" if text else prefix
+
+
 class MainWindow(QMainWindow):
     plan_shown = Signal(object)
     solve_finished = Signal(object)
@@ -115,7 +93,7 @@ class MainWindow(QMainWindow):
     export_finished = Signal(str)
     error_shown = Signal(str)
 
-    def __init__(self, settings: QSettings | None = None) -> None:
+    def __init__(self, settings: QSettings | None = None, session: Session | None = None) -> None:
         super().__init__()
         # Work threads hand the interpreter back to the window's thread within a
         # millisecond (Python's default is 5 ms): painting a table calls into
@@ -124,25 +102,10 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("Fulcrum", "Fulcrum")
         self.setWindowTitle("Fulcrum[*]")
         self.setAcceptDrops(True)
-        self.plan = Plan(())
-        self.result: Result | None = None
-        #: The plan ``result`` belongs to.
-        self.result_plan: Plan | None = None
-        self.price: PriceOfBalance | None = None
-        self.warnings: tuple[BalanceWarning, ...] = ()
-        #: The plan ``price`` and ``warnings`` belong to.
-        self.insight_plan: Plan | None = None
-        #: The scenario the plan on screen came from, if any (the parent of a scenario saved from it).
-        self.scenario_origin: str | None = None
-        self.path: Path | None = None
-        self.undo_stack = QUndoStack(self)
-        self._solver = Runner(self)
-        self._importer = Runner(self)
-        self._exporter = Runner(self)
-        self._worker = Runner(self)
-        self._insight = Runner(self)
-        self._frontier = Runner(self)
-        self._worker_done: Callable[[object], None] | None = None
+        self.executor = QtExecutor(self)
+        self.session = session or Session(self.executor, untitled_recovery=untitled_recovery())
+        #: Whether the workbook being opened goes into the recent files.
+        self._remember_opened = True
         self._solve_timer = QTimer(self)
         self._solve_timer.setSingleShot(True)
         self._solve_timer.setInterval(SOLVE_DELAY_MS)
@@ -150,10 +113,9 @@ class MainWindow(QMainWindow):
         self._build_widgets()
         self._build_actions()
         self._connect()
+        self._observe(self.session)
         self._restore_settings()
-        from ui.project_controller import ProjectController
-
-        self.projects = ProjectController(self)
+        self.projects = ProjectController(self, self.session)
 
     # -- construction --------------------------------------------------------------
 
@@ -282,12 +244,13 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menu.addMenu("&Edit")
-        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action = QAction("&Undo", self)
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
-        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action = QAction("&Redo", self)
         self.redo_action.setShortcuts(
             [QKeySequence("Ctrl+Shift+Z"), QKeySequence(QKeySequence.StandardKey.Redo)]
         )
+        self._on_session_history_changed()
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
         plan_menu = menu.addMenu("&Plan")
@@ -305,103 +268,80 @@ class MainWindow(QMainWindow):
             toolbar.addAction(action)
 
     def _connect(self) -> None:
+        session = self.session
         self.open_action.triggered.connect(self._on_open_triggered)
         self.export_action.triggered.connect(self._on_export_triggered)
         self.quit_action.triggered.connect(self.close)
         self.solve_action.triggered.connect(self.solve_now)
         self.solve_button.clicked.connect(self.solve_now)
-        self.budget_model.edit_made.connect(self.apply_edit)
+        self.undo_action.triggered.connect(session.undo)
+        self.redo_action.triggered.connect(session.redo)
+        self.budget_model.edit_made.connect(session.apply_edit)
         self.budget_model.edit_refused.connect(self._on_edit_refused)
-        self.policy_panel.edit_made.connect(self.apply_edit)
+        self.policy_panel.edit_made.connect(session.apply_edit)
         self.policy_panel.edit_refused.connect(self._on_edit_refused)
         self.function_filter.activated.connect(self._on_filter_changed)
         self.kind_filter.activated.connect(self._on_filter_changed)
-        for runner in (
-            self._solver,
-            self._importer,
-            self._exporter,
-            self._worker,
-            self._insight,
-            self._frontier,
-        ):
-            runner.progressed.connect(self._on_work_progressed)
-            runner.busy_changed.connect(self._on_work_busy_changed)
-            runner.failed.connect(self.show_error)
-        self._solver.finished.connect(self._on_solve_finished)
-        self._importer.finished.connect(self._on_import_finished)
-        self._exporter.finished.connect(self._on_export_finished)
-        self._worker.finished.connect(self._on_work_finished)
-        self._insight.finished.connect(self._on_insight_finished)
-        self._frontier.finished.connect(self._on_frontier_finished)
+        self.executor.progressed.connect(self._on_work_progressed)
+        self.executor.busy_changed.connect(self._on_work_busy_changed)
+        self.executor.failed.connect(self.show_error)
         self.frontier_view.compute_requested.connect(self.compute_frontier)
-        self.frontier_view.point_chosen.connect(self._on_frontier_point_chosen)
+        self.frontier_view.point_chosen.connect(session.fix_internal_share)
         self.frontier_view.export_requested.connect(self._on_export_frontier_requested)
-        self.undo_stack.cleanChanged.connect(self._on_undo_stack_clean_changed)
+
+    def _observe(self, session: Session) -> None:
+        session.plan_changed.connect(self._on_session_plan_changed)
+        session.loaded.connect(self._on_session_loaded)
+        session.result_changed.connect(self._on_session_result_changed)
+        session.insight_changed.connect(self._on_session_insight_changed)
+        session.frontier_changed.connect(self._on_session_frontier_changed)
+        session.report_changed.connect(self.issues_model.set_report)
+        session.imported.connect(self._on_session_imported)
+        session.exported.connect(self.export_finished.emit)
+        session.history_changed.connect(self._on_session_history_changed)
+        session.dirty_changed.connect(self.setWindowModified)
+        session.title_changed.connect(lambda title: self.setWindowTitle(f"{title}[*]"))
+        session.message.connect(self.status_label.setText)
+        session.notice.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        session.error.connect(self.show_error)
 
     # -- the plan --------------------------------------------------------------------
 
-    def load_plan(self, plan: Plan, path: Path | None, report: ImportReport | None = None) -> None:
-        """Show a newly opened plan; the undo history starts again."""
-        self.undo_stack.clear()
-        self.path = path
-        self.setWindowTitle(f"Fulcrum — {path.name}[*]" if path else "Fulcrum[*]")
-        if report is not None:
-            notes = [
-                *report.notes,
-                *(
-                    f"Function {f!r} was taken as {k.value} (no Kind given)"
-                    for f, k in report.inferred_kinds.items()
-                ),
-            ]
-            self.issues_model.set_report(report.issues, notes)
-        self.show_plan(plan)
-        self.undo_stack.setClean()
+    def _on_session_loaded(self, _plan: Plan) -> None:
         QTimer.singleShot(FOLLOW_UP_MS, self, lambda: self._fit_columns(self.budget_view))
 
-    def show_plan(self, plan: Plan) -> None:
-        """Show ``plan`` and solve it shortly (edits in quick succession give one solve)."""
-        self.plan = plan
+    def _on_session_plan_changed(self, plan: Plan) -> None:
+        """Show the plan and solve it shortly (edits in quick succession give one solve)."""
         self.budget_model.set_plan(plan)
         # The panels follow in a later turn of the event loop, so that no
         # single step keeps the window from responding.
         QTimer.singleShot(FOLLOW_UP_MS, self, self._show_policy)
-        self.status_label.setText(MESSAGES["solving"])
         self._solve_timer.start()
         self.plan_shown.emit(plan)
 
     def _show_policy(self) -> None:
-        self.policy_panel.set_plan(self.plan)
+        self.policy_panel.set_plan(self.session.plan)
         self._refresh_function_filter()
 
-    def apply_edit(self, plan: Plan, description: str) -> None:
-        """Make an edit undoable and show it."""
-        if plan != self.plan:
-            self.undo_stack.push(PlanCommand(self, self.plan, plan, description))
+    def _on_session_history_changed(self) -> None:
+        history = self.session.history
+        self.undo_action.setText(_prefixed("&Undo", history.undo_text))
+        self.undo_action.setEnabled(history.can_undo)
+        self.redo_action.setText(_prefixed("&Redo", history.redo_text))
+        self.redo_action.setEnabled(history.can_redo)
 
     def solve_now(self) -> None:
         self._solve_timer.stop()
-        plan = self.plan
-        if not plan.lines:
-            return
-        self.status_label.setText(MESSAGES["solving"])
-        self._solver.start(lambda _progress: (plan, solve(plan)))
+        self.session.solve()
 
     def solve_blocking(self) -> None:
         """Solve on this thread (start-up and screenshots)."""
         self._solve_timer.stop()
-        self._on_solve_finished((self.plan, solve(self.plan)))
+        self.session.solve_blocking()
 
-    def _on_solve_finished(self, outcome: tuple[Plan, Result]) -> None:
-        plan, result = outcome
-        if plan != self.plan:
-            return  # a newer edit is on its way
-        self.show_result(plan, result)
-
-    def show_result(self, plan: Plan, result: Result) -> None:
+    def _on_session_result_changed(self, plan: Plan, result: Result) -> None:
         """Show ``result``, the allocation of ``plan`` (the plan on screen)."""
         self._solve_timer.stop()
-        self.result = result
-        self.result_plan = plan
         fresh = self.allocation_model.rowCount() == 0
         self.allocation_model.set_result(plan, result)
         if fresh:
@@ -411,30 +351,13 @@ class MainWindow(QMainWindow):
         self._show_explanation(result)
         self._show_status(result)
         # After the allocation is painted, so the two do not compete.
-        QTimer.singleShot(INSIGHT_DELAY_MS, self, lambda: self._start_insight(plan, result))
+        QTimer.singleShot(INSIGHT_DELAY_MS, self, lambda: self.session.start_insight(plan, result))
         QTimer.singleShot(FOLLOW_UP_MS, self, lambda: self._show_charts(plan, result))
         self.solve_finished.emit(result)
 
-    def _start_insight(self, plan: Plan, result: Result) -> None:
-        """The price of balance and the balance check, off the window's thread."""
-        if plan != self.plan:
-            return  # a newer edit: its own solve will start it
-        if not result.is_optimal:
-            self.insight_panel.show_insight(None, ())
-            return
-
-        def work(_progress: Progress) -> tuple[Plan, PriceOfBalance | None, tuple[BalanceWarning, ...]]:
-            return plan, price_of_balance(plan, result), balance_check(plan, result)
-
-        self._insight.start(work)
-
-    def _on_insight_finished(
-        self, outcome: tuple[Plan, PriceOfBalance | None, tuple[BalanceWarning, ...]]
+    def _on_session_insight_changed(
+        self, price: PriceOfBalance | None, warnings: tuple[BalanceWarning, ...]
     ) -> None:
-        plan, price, warnings = outcome
-        if plan != self.plan:
-            return
-        self.price, self.warnings, self.insight_plan = price, warnings, plan
         self.insight_panel.show_insight(price, warnings)
         count = len(warnings)
         self.tabs.setTabText(
@@ -444,46 +367,23 @@ class MainWindow(QMainWindow):
         self.insight_finished.emit(price, warnings)
 
     def compute_frontier(self) -> None:
-        plan, result = self.plan, self.result
-        if not plan.lines or result is None or self.result_plan != plan:
-            return
-        self.frontier_view.info.setText("Computing the frontier…")
-        self._frontier.start(
-            lambda progress: (plan, balance_frontier(plan, result=result, progress=progress))
-        )
+        if self.session.compute_frontier():
+            self.frontier_view.info.setText("Computing the frontier…")
 
-    def _on_frontier_finished(self, outcome: tuple[Plan, Frontier]) -> None:
-        plan, frontier = outcome
-        if plan != self.plan:
-            return
+    def _on_session_frontier_changed(self, frontier: Frontier) -> None:
         self.frontier_view.show_frontier(frontier)
         self.frontier_finished.emit(frontier)
 
     def export_frontier(self, path: str | Path) -> None:
-        frontier, plan = self.frontier_view.frontier, self.plan
-        if frontier is None:
-            return
-        target = Path(path)
-
-        def export(_progress: object) -> str:
-            from models.export import write_frontier
-
-            return str(write_frontier(target, plan, frontier))
-
-        self._exporter.start(export)
+        self.session.export_frontier(path)
 
     def _on_export_frontier_requested(self) -> None:
         name = self.ask_xlsx_path("Export frontier", "frontier")
         if name:
             self.export_frontier(name)
 
-    def _on_frontier_point_chosen(self, share: float) -> None:
-        """Load a frontier point as the plan: the internal share fixed there (undoable)."""
-        plan = self.plan.with_policy(internal_share_min=share, internal_share_max=share)
-        self.apply_edit(plan, f"Fix the internal share at {percent(share, 2)}")
-
     def _show_charts(self, plan: Plan, result: Result) -> None:
-        if plan == self.plan:
+        if plan == self.session.plan:
             self.function_chart.show_result(plan, result)
             self.split_chart.show_result(plan, result)
 
@@ -493,7 +393,7 @@ class MainWindow(QMainWindow):
             allocated = money(sum(result.allocation.values()))
             self.status_label.setText(
                 f"Optimal · solved in {result.solve_seconds * 1000:,.0f} ms · "
-                f"allocated {allocated} of {money(self.plan.budget)}"
+                f"allocated {allocated} of {money(self.session.plan.budget)}"
                 + (f" · internal share {percent(share)}" if share is not None else "")
             )
             impact = result.impact
@@ -524,7 +424,7 @@ class MainWindow(QMainWindow):
         self.explanation.show()
 
     def apply_fix(self, fix: Fix) -> None:
-        self.apply_edit(apply_fix(self.plan, fix), fix.text[0].upper() + fix.text[1:])
+        self.session.apply_fix(fix)
 
     def fix_button_texts(self) -> list[str]:
         texts = []
@@ -553,56 +453,29 @@ class MainWindow(QMainWindow):
 
     # -- opening and exporting ---------------------------------------------------
 
-    def open_workbook(self, path: str | Path) -> None:
-        """Read a workbook off the GUI thread; the plan on screen stays until it is read."""
-        target = Path(path)
-        self.status_label.setText(f"Opening {target.name}…")
-        self._importer.start(lambda progress: read_plan(target, progress=progress))
+    def open_workbook(self, path: str | Path, *, wait: bool = False, remember: bool = True) -> None:
+        """Open a workbook (off the window's thread unless ``wait``); the plan stays until it is read."""
+        self._remember_opened = remember
+        self.session.open_workbook(path, wait=wait)
 
-    def _on_import_finished(self, report: object) -> None:
-        assert isinstance(report, ImportReport)
+    def _on_session_imported(self, report: ImportReport) -> None:
         self.import_finished.emit(report)
         if report.plan is None:
-            self.issues_model.set_report(report.issues, report.notes)
             self.tabs.setCurrentWidget(self.issues_view)
             self.issues_view.resizeColumnsToContents()
-            self.status_label.setText(
-                MESSAGES["invalid"].format(name=report.path.name, count=len(report.issues))
-            )
-            return
-        self.load_plan(report.plan, report.path, report)
-        if self.projects.path is not None:
-            self.undo_stack.resetClean()  # the project's plan was replaced: unsaved
-        self._remember_recent(report.path)
-        self.status_label.setText(
-            MESSAGES["opened"].format(name=report.path.name, lines=len(report.plan.lines))
-        )
+        elif self._remember_opened:
+            self._remember_recent(report.path)
+        self._remember_opened = True
 
     def _on_open_triggered(self) -> None:
-        folder = str(self.path.parent) if self.path else str(Path.home())
+        path = self.session.path
+        folder = str(path.parent) if path else str(Path.home())
         name, _filter = QFileDialog.getOpenFileName(self, "Open workbook", folder, "Excel workbooks (*.xlsx)")
         if name:
             self.open_workbook(name)
 
     def export_to(self, path: str | Path) -> None:
-        result = self.result
-        if result is None:
-            self.status_label.setText(MESSAGES["no_result"])
-            return
-        plan = self.plan
-        target = Path(path)
-        known = (self.price, self.warnings) if self.insight_plan == plan else None
-
-        def export(_progress: object) -> str:
-            from models.export import write_result
-
-            price, warnings = known or (
-                price_of_balance(plan, result) if result.is_optimal else None,
-                balance_check(plan, result),
-            )
-            return str(write_result(target, plan, result, price=price, warnings=warnings))
-
-        self._exporter.start(export)
+        self.session.export_result(path)
 
     def _on_export_triggered(self) -> None:
         name = self.ask_xlsx_path("Export allocation", "allocation")
@@ -611,19 +484,12 @@ class MainWindow(QMainWindow):
 
     def ask_xlsx_path(self, title: str, what: str) -> str | None:
         """Where to write an export: asked, suggested beside the open workbook; None if cancelled."""
-        suggested = (
-            self.path.with_name(f"{self.path.stem} {what}.xlsx")
-            if self.path
-            else Path.home() / f"{what}.xlsx"
-        )
+        path = self.session.path
+        suggested = path.with_name(f"{path.stem} {what}.xlsx") if path else Path.home() / f"{what}.xlsx"
         name, _filter = QFileDialog.getSaveFileName(self, title, str(suggested), "Excel workbooks (*.xlsx)")
         if not name:
             return None
         return name if name.lower().endswith(".xlsx") else f"{name}.xlsx"
-
-    def _on_export_finished(self, path: object) -> None:
-        self.status_label.setText(MESSAGES["exported"].format(path=path))
-        self.export_finished.emit(str(path))
 
     # -- recent files and settings ------------------------------------------------
 
@@ -662,9 +528,10 @@ class MainWindow(QMainWindow):
         self._build_recent_menu()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self.projects.close():
+        if not self.session.close():
             event.ignore()
             return
+        self.session.cancel_solve()
         self.settings.setValue("geometry", self.saveGeometry())
         self.settings.setValue("splitter", self.splitter.saveState())
         self.settings.setValue("left", self.left.saveState())
@@ -692,7 +559,7 @@ class MainWindow(QMainWindow):
     # -- feedback ----------------------------------------------------------------------
 
     def _on_edit_refused(self, message: str) -> None:
-        self.statusBar().showMessage(f"Not changed: {message}", 8000)
+        self.statusBar().showMessage(MESSAGES["not_changed"].format(reason=message), 8000)
 
     def _on_filter_changed(self) -> None:
         function = self.function_filter.currentData()
@@ -704,7 +571,7 @@ class MainWindow(QMainWindow):
         self.function_filter.blockSignals(True)
         self.function_filter.clear()
         self.function_filter.addItem("All functions", None)
-        for function in self.plan.functions():
+        for function in self.session.plan.functions():
             self.function_filter.addItem(function, function)
         index = self.function_filter.findData(chosen)
         self.function_filter.setCurrentIndex(max(index, 0))
@@ -712,27 +579,14 @@ class MainWindow(QMainWindow):
         if index < 0 and chosen is not None:
             self._on_filter_changed()
 
-    def _on_undo_stack_clean_changed(self, clean: bool) -> None:
-        self.setWindowModified(not clean)
-
-    def start_work(self, work: Callable[[Progress], object], done: Callable[[object], None]) -> None:
-        """Run ``work`` off the window's thread and hand its result to ``done``."""
-        self._worker_done = done
-        self._worker.start(work)
-
-    def _on_work_finished(self, result: object) -> None:
-        if self._worker_done is not None:
-            self._worker_done(result)
-
     def _on_work_progressed(self, fraction: float, message: str) -> None:
         self.progress.setValue(round(fraction * 100))
         self.progress.setFormat(message)
 
     def _on_work_busy_changed(self, _busy: bool) -> None:
         # The bar stays in place (showing and hiding it would lay the whole window out again).
-        busy = any(r.busy for r in (self._solver, self._importer, self._exporter))
         self.progress.setValue(0)
-        self.progress.setFormat("Working…" if busy else "Ready")
+        self.progress.setFormat("Working…" if self.executor.busy else "Ready")
 
     def show_error(self, message: str, details: str = "") -> None:
         """A problem as a message with expandable details; the plan stays as it was."""

@@ -3,20 +3,22 @@
 The task is a plain function of a ``progress(fraction, message)`` callback;
 no Qt type reaches the core. Each :class:`Runner` runs jobs of one kind (a
 solve, an import); a newer job makes an older one's result stale, and stale
-results are dropped, never shown.
+results are dropped, never shown. :class:`QtExecutor` is the session's
+executor on the thread pool: one runner per kind of work.
 """
 
 from __future__ import annotations
 
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-__all__ = ["Progress", "Runner"]
+__all__ = ["BUSY_KINDS", "Progress", "QtExecutor", "Runner"]
 
 Progress = Callable[[float, str], None]
+T = TypeVar("T")
 
 
 class _Signals(QObject):
@@ -94,3 +96,49 @@ class Runner(QObject):
         self._done()
         if job == self._latest:
             self.failed.emit(message, details)
+
+
+#: The kinds of work the window shows as "Working…" while they run.
+BUSY_KINDS = ("solve", "import", "export")
+
+
+class QtExecutor(QObject):
+    """Runs a session's work on the thread pool: one :class:`Runner` per kind of work.
+
+    ``done`` is called on the window's thread, for the latest job of its kind only.
+    """
+
+    progressed = Signal(float, str)
+    failed = Signal(str, str)
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None, pool: QThreadPool | None = None) -> None:
+        super().__init__(parent)
+        self._pool = pool
+        self._runners: dict[str, Runner] = {}
+        self._done: dict[str, Callable[[Any], None]] = {}
+
+    @property
+    def busy(self) -> bool:
+        """Whether work of a kind the window shows as busy is running."""
+        return any(self._runners[kind].busy for kind in BUSY_KINDS if kind in self._runners)
+
+    def runner(self, kind: str) -> Runner:
+        runner = self._runners.get(kind)
+        if runner is None:
+            runner = self._runners[kind] = Runner(self, self._pool)
+            runner.progressed.connect(self.progressed)
+            runner.busy_changed.connect(self.busy_changed)
+            runner.failed.connect(self.failed)
+            runner.finished.connect(lambda result, k=kind: self._on_runner_finished(k, result))
+        return runner
+
+    def submit(self, work: Callable[[Progress], T], done: Callable[[T], None], *, kind: str = "work") -> None:
+        runner = self.runner(kind)
+        self._done[kind] = done
+        runner.start(work)
+
+    def _on_runner_finished(self, kind: str, result: object) -> None:
+        done = self._done.get(kind)
+        if done is not None:
+            done(result)

@@ -23,8 +23,8 @@ def new_window(qtbot: QtBot, tmp_path: Path) -> Iterator[NewWindow]:
 
     def make(settings: str = "settings.ini") -> MainWindow:
         window = MainWindow(QSettings(str(tmp_path / settings), QSettings.Format.IniFormat))
-        window.projects.ask_unsaved = lambda: "discard"
-        window.projects.ask_restore = lambda: True
+        window.session.ask_unsaved = lambda: "discard"
+        window.session.ask_restore = lambda: True
         qtbot.addWidget(window)
         return window
 
@@ -37,5 +37,5 @@ def load_sample(qtbot: QtBot, window: MainWindow, until: str = "solve_finished")
     plan = read_plan(SAMPLE).plan
     assert plan is not None
     with qtbot.waitSignal(getattr(window, until), timeout=TIMEOUT):
-        window.load_plan(plan, None)
+        window.session.load(plan, None)
     return window

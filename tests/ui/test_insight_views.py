@@ -26,7 +26,7 @@ def window(qtbot: QtBot, new_window: NewWindow) -> MainWindow:
 def test_price_of_balance_and_warnings_follow_the_solve(
     qtbot: QtBot, window: MainWindow, qtmodeltester: object
 ) -> None:
-    price = window.price
+    price = window.session.price
     assert price is not None and price.price > 0
     summary = window.insight_panel.summary.text()
     assert f"{price.price:,.0f}" in summary
@@ -63,7 +63,7 @@ def test_frontier_computed_shown_and_a_point_loaded(qtbot: QtBot, window: MainWi
     point = frontier.points[-1]
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
         view._on_series_clicked(QPointF(point.internal_share * 100, 0.0))
-    assert window.plan.policy.internal_share_min == pytest.approx(point.internal_share)
+    assert window.session.plan.policy.internal_share_min == pytest.approx(point.internal_share)
     assert window.undo_action.text().startswith("&Undo Fix the internal share at")
     result = solved.args[0]
     assert result.internal_share == pytest.approx(point.internal_share, abs=1e-6)

@@ -23,7 +23,7 @@ from tests.conftest import SAMPLE
 from tests.ui.conftest import NewWindow, load_sample
 from ui.compare_view import CompareDialog, ComparisonModel
 from ui.main_window import MainWindow
-from ui.project_controller import recovery_path
+from ui.session import recovery_path
 
 TIMEOUT = 20_000
 
@@ -35,22 +35,22 @@ def window(qtbot: QtBot, new_window: NewWindow) -> MainWindow:
 
 def solved(qtbot: QtBot, window: MainWindow, plan: Plan) -> Result:
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as blocker:
-        window.apply_edit(plan, "test edit")
+        window.session.apply_edit(plan, "test edit")
     return blocker.args[0]
 
 
 def names(window: MainWindow) -> list[str]:
-    return [s.name for s in window.projects.project.scenarios]
+    return [s.name for s in window.session.project.scenarios]
 
 
 def test_scenarios_are_saved_changed_and_undone(qtbot: QtBot, window: MainWindow) -> None:
-    projects, panel = window.projects, window.scenario_panel
+    projects, panel = window.session, window.scenario_panel
     projects.save_plan_as_scenario("Base")
     assert names(window) == ["Base"]
     base = projects.project.scenarios[0]
-    assert base.plan == window.plan
+    assert base.plan == window.session.plan
     assert base.result is not None and base.result.is_optimal
-    lean = window.plan.with_policy(total_budget=38_000_000)
+    lean = window.session.plan.with_policy(total_budget=38_000_000)
     solved(qtbot, window, lean)
     projects.save_plan_as_scenario("Lean year")
     assert projects.project.scenario("Lean year").parent == "Base"  # type: ignore[union-attr]
@@ -58,7 +58,7 @@ def test_scenarios_are_saved_changed_and_undone(qtbot: QtBot, window: MainWindow
     panel.select("Base")
     panel.duplicate_button.click()
     assert names(window) == ["Base", "Lean year", "Base copy"]
-    projects.rename("Base copy", "Push on customers")
+    projects.rename_scenario("Base copy", "Push on customers")
     panel.select("Push on customers")
     panel.delete_button.click()
     assert names(window) == ["Base", "Lean year"]
@@ -72,46 +72,46 @@ def test_scenarios_are_saved_changed_and_undone(qtbot: QtBot, window: MainWindow
     assert not panel.delete_button.isEnabled()
     assert not panel.rename_button.isEnabled()
     assert panel.notes.isReadOnly()
-    projects.rename("Base", "Other")
+    projects.rename_scenario("Base", "Other")
     assert "approved" in window.statusBar().currentMessage()
     assert names(window)[0] == "Base"
 
 
 def test_choosing_a_scenario_shows_its_plan_and_result(qtbot: QtBot, window: MainWindow) -> None:
-    projects = window.projects
+    projects = window.session
     projects.save_plan_as_scenario("Base")
-    first = window.result
-    solved(qtbot, window, window.plan.with_policy(total_budget=38_000_000))
-    assert window.result is not None and window.result != first
+    first = window.session.result
+    solved(qtbot, window, window.session.plan.with_policy(total_budget=38_000_000))
+    assert window.session.result is not None and window.session.result != first
     projects.show_scenario("Base")
-    assert window.plan == projects.project.scenarios[0].plan
-    assert window.result == projects.project.scenarios[0].result  # shown at once, no solve needed
-    assert window.allocation_model.rowCount() == len(window.plan.lines)
+    assert window.session.plan == projects.project.scenarios[0].plan
+    assert window.session.result == projects.project.scenarios[0].result  # shown at once, no solve needed
+    assert window.allocation_model.rowCount() == len(window.session.plan.lines)
 
 
 def test_project_saved_and_opened_keeps_everything(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, new_window: NewWindow
 ) -> None:
-    projects = window.projects
+    projects = window.session
     projects.save_plan_as_scenario("Base")
-    projects._change(lambda p: set_notes(p, "Base", "note"), "notes")
+    projects.change_project(lambda p: set_notes(p, "Base", "note"), "notes")
     target = tmp_path / "budget.fulcrum"
     assert projects.save_to(target)
     assert not projects.dirty
     assert window.windowTitle() == "Fulcrum — budget.fulcrum[*]"
     assert ProjectLock(target).holder() is None  # held by this very process
     saved = open_project(target)
-    assert saved.plan == window.plan
+    assert saved.plan == window.session.plan
     assert saved.scenarios == projects.project.scenarios
     # A second window opening the same project warns that it is open.
     other = new_window("other.ini")
     lock_file = target.with_name(target.name + ".lock")
     lock_file.write_text(json.dumps({"pid": 1, "host": socket.gethostname(), "since": "earlier"}))
-    assert other.projects.open_file(target)
+    assert other.session.open_project(target)
     warning = other.findChild(QMessageBox, "already-open")
     assert warning is not None and "open in another Fulcrum window" in warning.text()
-    assert other.projects.project.scenarios == saved.scenarios
-    assert other.plan == saved.plan
+    assert other.session.project.scenarios == saved.scenarios
+    assert other.session.plan == saved.plan
 
 
 def test_a_file_that_is_not_a_project_is_refused_and_nothing_changes(
@@ -119,19 +119,19 @@ def test_a_file_that_is_not_a_project_is_refused_and_nothing_changes(
 ) -> None:
     bogus = tmp_path / "notes.fulcrum"
     bogus.write_text("shopping list")
-    plan = window.plan
+    plan = window.session.plan
     with qtbot.waitSignal(window.error_shown, timeout=TIMEOUT) as shown:
-        assert not window.projects.open_file(bogus)
+        assert not window.session.open_project(bogus)
     assert "not a SQLite database" in shown.args[0]
-    assert window.plan == plan
+    assert window.session.plan == plan
     assert bogus.read_text() == "shopping list"
 
 
 def test_unsaved_changes_are_asked_about_on_close(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
-    projects = window.projects
+    projects = window.session
     target = tmp_path / "p.fulcrum"
     projects.save_to(target)
-    solved(qtbot, window, window.plan.with_policy(total_budget=40_000_000))
+    solved(qtbot, window, window.session.plan.with_policy(total_budget=40_000_000))
     asked: list[str] = []
     projects.ask_unsaved = lambda: asked.append("asked") or "cancel"
     window.show()
@@ -147,11 +147,11 @@ def test_unsaved_changes_are_asked_about_on_close(qtbot: QtBot, window: MainWind
 def test_autosave_and_recovery(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, new_window: NewWindow
 ) -> None:
-    projects = window.projects
+    projects = window.session
     target = tmp_path / "p.fulcrum"
     projects.save_to(target)
     assert projects.autosave() is None  # nothing unsaved
-    solved(qtbot, window, window.plan.with_policy(total_budget=41_000_000))
+    solved(qtbot, window, window.session.plan.with_policy(total_budget=41_000_000))
     projects.save_plan_as_scenario("Unsaved idea")
     written = projects.autosave()
     assert written == recovery_path(target)
@@ -159,27 +159,27 @@ def test_autosave_and_recovery(
     # A fresh window opening the project after a crash is offered the recovered work.
     fresh = new_window("fresh.ini")
     written.touch()
-    assert fresh.projects.open_file(target)
-    assert fresh.plan.policy.total_budget == 41_000_000
-    assert [s.name for s in fresh.projects.project.scenarios] == ["Unsaved idea"]
-    assert fresh.projects.dirty
+    assert fresh.session.open_project(target)
+    assert fresh.session.plan.policy.total_budget == 41_000_000
+    assert [s.name for s in fresh.session.project.scenarios] == ["Unsaved idea"]
+    assert fresh.session.dirty
 
 
 def test_compare_view_and_its_export(
     qtbot: QtBot, window: MainWindow, tmp_path: Path, qtmodeltester: object
 ) -> None:
-    projects = window.projects
+    projects = window.session
     projects.save_plan_as_scenario("Base")
-    lean = window.plan.with_policy(total_budget=38_000_000)
-    projects._change(lambda p: add_scenario(p, "Lean", lean, None), "add")  # not solved yet
-    with qtbot.waitSignal(projects.comparison_ready, timeout=TIMEOUT) as ready:
+    lean = window.session.plan.with_policy(total_budget=38_000_000)
+    projects.change_project(lambda p: add_scenario(p, "Lean", lean, None), "add")  # not solved yet
+    with qtbot.waitSignal(window.projects.comparison_ready, timeout=TIMEOUT) as ready:
         projects.compare_scenarios(["Base", "Lean"])
     comparison = ready.args[0]
     assert isinstance(comparison, Comparison)
     assert comparison.names == ("Base", "Lean")
     assert comparison.statuses == ("optimal", "optimal")
     assert comparison.figures[0].values == (42_000_000, 38_000_000)
-    dialog = projects.compare_dialog
+    dialog = window.projects.compare_dialog
     assert isinstance(dialog, CompareDialog)
     model = dialog.model
     assert model.index(0, 2).data() == "optimal"
@@ -215,6 +215,6 @@ def test_saving_over_a_foreign_file_is_refused(qtbot: QtBot, window: MainWindow,
     connection.close()
     before = foreign.read_bytes()
     with qtbot.waitSignal(window.error_shown, timeout=TIMEOUT) as shown:
-        assert not window.projects.save_to(foreign)
+        assert not window.session.save_to(foreign)
     assert "another program" in shown.args[0]
     assert foreign.read_bytes() == before

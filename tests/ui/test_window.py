@@ -31,7 +31,7 @@ def window(new_window: NewWindow) -> MainWindow:
 
 def load_and_solve(qtbot: QtBot, window: MainWindow, plan: Plan) -> Result:
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as blocker:
-        window.load_plan(plan, None)
+        window.session.load(plan, None)
     result = blocker.args[0]
     assert isinstance(result, Result)
     return result
@@ -48,8 +48,8 @@ def test_opening_a_workbook_shows_and_solves_it(qtbot: QtBot, window: MainWindow
         window.open_workbook(SAMPLE)
     result = solved.args[0]
     assert result.status is Status.OPTIMAL
-    assert window.budget_model.rowCount() == len(window.plan.lines) + 1  # lines and the totals row
-    assert window.allocation_model.rowCount() == len(window.plan.lines)
+    assert window.budget_model.rowCount() == len(window.session.plan.lines) + 1  # lines and the totals row
+    assert window.allocation_model.rowCount() == len(window.session.plan.lines)
     assert window.status_label.text().startswith("Optimal")
     assert str(SAMPLE.resolve()) in window.recent_files()
     assert window.recent_menu.actions()[0].text().endswith(SAMPLE.name)
@@ -65,7 +65,7 @@ def test_an_invalid_workbook_leaves_the_plan_on_screen(
     )
     with qtbot.waitSignal(window.import_finished, timeout=TIMEOUT):
         window.open_workbook(bad)
-    assert window.plan == plan
+    assert window.session.plan == plan
     assert window.issues_model.rowCount() == 1
     cells = [window.issues_model.index(0, c).data() for c in range(4)]
     assert cells[:3] == ["Budget", "2", "C"]
@@ -85,17 +85,17 @@ def test_editing_a_floor_changes_the_allocation_and_undo_restores_it(
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
         assert window.budget_model.setData(index, f"{wanted:,.0f}")
     after = solved.args[0]
-    assert window.plan.lines[row].floor == pytest.approx(round(wanted))
+    assert window.session.plan.lines[row].floor == pytest.approx(round(wanted))
     assert after.allocation["Cloud hosting"] >= round(wanted) - 1e-6
     assert after.impact.total <= before.impact.total + 1e-6  # a new floor can only cost impact
     assert window.undo_action.text() == f"&Undo Set floor of Cloud hosting to {round(wanted):,.0f}"
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as undone:
         window.undo_action.trigger()
-    assert window.plan == plan
+    assert window.session.plan == plan
     assert undone.args[0].allocation == pytest.approx(before.allocation)
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
         window.redo_action.trigger()
-    assert window.plan.lines[row].floor == pytest.approx(round(wanted))
+    assert window.session.plan.lines[row].floor == pytest.approx(round(wanted))
 
 
 def test_an_invalid_cell_edit_is_refused_with_the_reason(qtbot: QtBot, window: MainWindow) -> None:
@@ -105,8 +105,8 @@ def test_an_invalid_cell_edit_is_refused_with_the_reason(qtbot: QtBot, window: M
     with qtbot.waitSignal(window.budget_model.edit_refused) as refused:
         assert not window.budget_model.setData(index, "TBD")
     assert "'TBD' cannot be read as an amount of money" in refused.args[0]
-    assert window.plan == plan
-    assert window.undo_stack.count() == 0
+    assert window.session.plan == plan
+    assert len(window.session.history) == 0
     assert "Not changed" in window.statusBar().currentMessage()
 
 
@@ -117,12 +117,12 @@ def test_policy_floor_typed_as_percent_of_budget(qtbot: QtBot, window: MainWindo
     field.setText("16%")
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
         field.editingFinished.emit()
-    rule = window.plan.function_rule("IT")
+    rule = window.session.plan.function_rule("IT")
     assert rule is not None
     assert rule.floor == Bound(0.16, Basis.BUDGET)
     result = solved.args[0]
     assert result.status is Status.OPTIMAL
-    assert result.totals["IT"] >= 0.16 * window.plan.budget - 1e-6
+    assert result.totals["IT"] >= 0.16 * window.session.plan.budget - 1e-6
     field.setText("lots")
     with qtbot.waitSignal(window.policy_panel.edit_refused) as refused:
         field.editingFinished.emit()
@@ -158,7 +158,7 @@ def test_an_infeasible_plan_is_explained_and_a_fix_makes_it_optimal(qtbot: QtBot
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as fixed:
         window.apply_fix(fix)
     assert fixed.args[0].status is Status.OPTIMAL
-    assert window.plan.policy.total_budget == pytest.approx(330.0)
+    assert window.session.plan.policy.total_budget == pytest.approx(330.0)
     assert not window.explanation.isVisibleTo(window)
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as undone:
         window.undo_action.trigger()
@@ -193,7 +193,7 @@ def test_an_export_that_cannot_be_written_is_a_message(
     box = window.findChild(QMessageBox, "error-box")
     assert box is not None
     assert box.windowTitle() == MESSAGES["export_failed"]
-    assert window.plan == plan
+    assert window.session.plan == plan
 
 
 def test_a_failure_in_work_shows_details_and_keeps_the_plan(qtbot: QtBot, window: MainWindow) -> None:
@@ -204,12 +204,12 @@ def test_a_failure_in_work_shows_details_and_keeps_the_plan(qtbot: QtBot, window
         raise RuntimeError("disk on fire")
 
     with qtbot.waitSignal(window.error_shown, timeout=TIMEOUT):
-        window._solver.start(broken)
+        window.executor.runner("solve").start(broken)
     box = window.findChild(QMessageBox, "error-box")
     assert box is not None
     assert "disk on fire" in box.text()
     assert "Traceback" in box.detailedText()
-    assert window.plan == plan
+    assert window.session.plan == plan
 
 
 def test_a_newer_edit_supersedes_a_running_solve(qtbot: QtBot, window: MainWindow) -> None:
@@ -218,15 +218,15 @@ def test_a_newer_edit_supersedes_a_running_solve(qtbot: QtBot, window: MainWindo
     seen: list[Result] = []
     window.solve_finished.connect(seen.append)
     smaller = plan.with_policy(total_budget=30_000_000)
-    window.show_plan(smaller)
+    window.session.show_plan(smaller)
     window.solve_now()
-    window.show_plan(plan.with_policy(total_budget=35_000_000))
+    window.session.show_plan(plan.with_policy(total_budget=35_000_000))
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
         window.solve_now()
     QThreadPool.globalInstance().waitForDone(TIMEOUT)
     qtbot.wait(50)
-    assert window.result is not None
-    assert sum(window.result.allocation.values()) == pytest.approx(35_000_000, rel=1e-6)
+    assert window.session.result is not None
+    assert sum(window.session.result.allocation.values()) == pytest.approx(35_000_000, rel=1e-6)
     assert all(sum(r.allocation.values()) == pytest.approx(35_000_000, rel=1e-6) for r in seen)
 
 
@@ -306,13 +306,13 @@ def test_ratio_rules_are_added_and_removed_from_the_panel(qtbot: QtBot, window: 
     plan = sample_plan()
     load_and_solve(qtbot, window, plan)
     panel = window.policy_panel
-    before = len(window.plan.policy.ratios)
+    before = len(window.session.plan.policy.ratios)
     panel.ratio_left.setCurrentText("Loyalty")
     panel.ratio_right.setCurrentText("Acquisition")
     panel.ratio_factor.setValue(0.4)
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
         panel._on_add_ratio_clicked()
-    ratios = window.plan.policy.ratios
+    ratios = window.session.plan.policy.ratios
     assert len(ratios) == before + 1
     assert ratios[-1].describe() == "Loyalty >= 0.4 x Acquisition"
     result = solved.args[0]
@@ -320,7 +320,7 @@ def test_ratio_rules_are_added_and_removed_from_the_panel(qtbot: QtBot, window: 
     assert window.undo_action.text() == "&Undo Add ratio Loyalty >= 0.4 x Acquisition"
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
         window.undo_action.trigger()
-    assert window.plan.policy.ratios == plan.policy.ratios
+    assert window.session.plan.policy.ratios == plan.policy.ratios
 
 
 def test_a_dropped_workbook_is_opened(qtbot: QtBot, window: MainWindow) -> None:
@@ -338,8 +338,8 @@ def test_a_dropped_workbook_is_opened(qtbot: QtBot, window: MainWindow) -> None:
     )
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
         window.dropEvent(event)
-    assert window.path == SAMPLE
-    assert len(window.plan.lines) == 57
+    assert window.session.path == SAMPLE
+    assert len(window.session.plan.lines) == 57
 
 
 def test_an_exception_in_a_slot_becomes_a_message(qtbot: QtBot, window: MainWindow) -> None:
@@ -360,7 +360,7 @@ def test_an_exception_in_a_slot_becomes_a_message(qtbot: QtBot, window: MainWind
     assert box is not None
     assert box.text() == "KeyError: 'no such line'"
     assert "Traceback" in box.detailedText()
-    assert window.plan == plan
+    assert window.session.plan == plan
 
 
 def test_kind_is_chosen_from_a_list_and_moves_the_function(qtbot: QtBot, window: MainWindow) -> None:
@@ -379,4 +379,4 @@ def test_kind_is_chosen_from_a_list_and_moves_the_function(qtbot: QtBot, window:
     editor.setCurrentText("customer")
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
         delegate.setModelData(editor, window.budget_model, index)
-    assert {line.kind for line in window.plan.lines if line.function == "Training"} == {Kind.CUSTOMER}
+    assert {line.kind for line in window.session.plan.lines if line.function == "Training"} == {Kind.CUSTOMER}

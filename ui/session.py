@@ -1,0 +1,736 @@
+"""One window's work, without Qt: the plan, its result and insight, the project, the history.
+
+The :class:`Session` owns the state and the decisions (what a stale result
+means, what opening a workbook or a project does, when to autosave, whether
+to offer recovered work); the window observes its :class:`Event` s and
+renders. Long work goes through an injected :class:`Executor`:
+:class:`SyncExecutor` runs it at once (tests, start-up), the window's runs it
+on the thread pool. Nothing here imports Qt, so a test drives a whole
+session as a user would, without a window.
+
+Every change (an edit of the plan, a change of the scenario list) is a
+:class:`Command` on the :class:`History`; the project is unsaved while the
+history is not at its clean mark.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Final, Generic, ParamSpec, Protocol, TypeVar
+
+from models.compare import Compared, Comparison, compare
+from models.domain import Plan
+from models.formats import percent
+from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
+from models.issues import Issue
+from models.project import Project, ProjectError, ProjectLock, open_project, save_project, save_recovery
+from models.result import Fix, Result
+from models.scenarios import (
+    ScenarioError,
+    add_scenario,
+    delete_scenario,
+    duplicate_scenario,
+    rename_scenario,
+    set_approved,
+    set_notes,
+    update_scenario,
+)
+from models.workbook import ImportReport, read_plan
+from planner.explain import apply_fix
+from planner.insight import balance_frontier, price_of_balance
+from planner.solve import solve, was_cancelled
+
+__all__ = [
+    "MESSAGES",
+    "RECOVERY_SUFFIX",
+    "Answer",
+    "Command",
+    "Event",
+    "Executor",
+    "History",
+    "Progress",
+    "Session",
+    "SyncExecutor",
+    "recovery_path",
+]
+
+#: Every message the session gives the status line, in one place.
+MESSAGES: Final = {
+    "opening": "Opening {name}…",
+    "opened": "Opened {name}: {lines} lines",
+    "invalid": (
+        "{name} was not opened: {count} problem(s); see the import report. The plan on screen is unchanged."
+    ),
+    "exported": "Exported to {path}",
+    "export_failed": "The allocation could not be exported",
+    "no_result": "There is no allocation to export yet; the plan is being solved",
+    "solving": "Solving…",
+    "infeasible": "The plan's rules cannot all hold: see why, and choose a fix",
+    "error": "Something went wrong",
+    "drop_only_xlsx": "Only .xlsx workbooks can be opened",
+    "new_project": "New project: open a workbook (Ctrl+O) to start",
+    "saved": "Saved {name}",
+    "restored": "Unsaved work restored; save it to keep it",
+    "not_changed": "Not changed: {reason}",
+    "autosave_failed": "Autosave failed: {reason}",
+    "recovery_unreadable": "The recovered work cannot be read: {reason}",
+    "already_open": (
+        "{name} is open in another Fulcrum window (process {pid} on {host}, since {since}). "
+        "Changes saved from both will overwrite each other."
+    ),
+}
+RECOVERY_SUFFIX: Final = ".recovery"
+
+P = ParamSpec("P")
+T = TypeVar("T")
+Progress = Callable[[float, str], None]
+#: What to do with unsaved changes: "save", "discard" or "cancel".
+Answer = str
+
+
+class Event(Generic[P]):
+    """A list of plain callbacks, called in the order they were connected."""
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[P, None]] = []
+
+    def connect(self, callback: Callable[P, None]) -> None:
+        self._callbacks.append(callback)
+
+    def emit(self, *args: P.args, **kwargs: P.kwargs) -> None:
+        for callback in list(self._callbacks):
+            callback(*args, **kwargs)
+
+
+class Executor(Protocol):
+    """Runs long work and hands its result to ``done`` (on the session's thread).
+
+    ``kind`` names the kind of work ("solve", "import", "export", "insight",
+    "frontier", "work"); an executor may drop a result that a newer job of the
+    same kind has made stale. A failure is the executor's to report.
+    """
+
+    def submit(self, work: Callable[[Progress], T], done: Callable[[T], None], *, kind: str = "work") -> None:
+        """Run ``work(progress)``, then ``done(result)``."""
+
+
+class SyncExecutor:
+    """Runs work at once, on the caller's thread; failures are raised, or kept in ``failures``."""
+
+    def __init__(self, *, keep_failures: bool = False) -> None:
+        self.keep_failures = keep_failures
+        self.failures: list[Exception] = []
+        self.kinds: list[str] = []
+
+    def submit(self, work: Callable[[Progress], T], done: Callable[[T], None], *, kind: str = "work") -> None:
+        self.kinds.append(kind)
+        try:
+            result = work(lambda _fraction, _message: None)
+        except Exception as error:
+            if not self.keep_failures:
+                raise
+            self.failures.append(error)
+            return
+        done(result)
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """One undoable change: the plan or the project before and after it."""
+
+    before: Plan | Project
+    after: Plan | Project
+    text: str
+
+
+class History:
+    """A stack of commands with a position and a clean mark (the state last saved or opened)."""
+
+    def __init__(self) -> None:
+        self.commands: list[Command] = []
+        self.index = 0
+        self.clean_index: int | None = 0
+
+    def __len__(self) -> int:
+        return len(self.commands)
+
+    @property
+    def clean(self) -> bool:
+        return self.index == self.clean_index
+
+    @property
+    def undo_text(self) -> str:
+        return self.commands[self.index - 1].text if self.can_undo else ""
+
+    @property
+    def redo_text(self) -> str:
+        return self.commands[self.index].text if self.can_redo else ""
+
+    @property
+    def can_undo(self) -> bool:
+        return self.index > 0
+
+    @property
+    def can_redo(self) -> bool:
+        return self.index < len(self.commands)
+
+    def push(self, command: Command) -> None:
+        """Add ``command`` after the current position; the commands that were undone go."""
+        if self.clean_index is not None and self.clean_index > self.index:
+            self.clean_index = None  # the clean state was among the undone commands: unreachable
+        del self.commands[self.index :]
+        self.commands.append(command)
+        self.index += 1
+
+    def undo(self) -> Command | None:
+        if not self.can_undo:
+            return None
+        self.index -= 1
+        return self.commands[self.index]
+
+    def redo(self) -> Command | None:
+        if not self.can_redo:
+            return None
+        self.index += 1
+        return self.commands[self.index - 1]
+
+    def set_clean(self) -> None:
+        self.clean_index = self.index
+
+    def reset_clean(self) -> None:
+        """No state in the history is the saved one (the project's plan was replaced)."""
+        self.clean_index = None
+
+    def clear(self) -> None:
+        self.commands.clear()
+        self.index, self.clean_index = 0, 0
+
+
+def recovery_path(project: Path) -> Path:
+    """Where unsaved work of ``project`` is written."""
+    return project.with_name(project.name + RECOVERY_SUFFIX)
+
+
+def _capitalised(text: str) -> str:
+    return text[0].upper() + text[1:] if text else text
+
+
+class Session:
+    """The plan being worked on, what is known about it, and the project around it."""
+
+    def __init__(self, executor: Executor | None = None, *, untitled_recovery: Path | None = None) -> None:
+        self.executor: Executor = executor or SyncExecutor()
+        #: Where unsaved work of a project never saved is written.
+        self.untitled_recovery = untitled_recovery or Path.home() / f"untitled.fulcrum{RECOVERY_SUFFIX}"
+        self.plan = Plan(())
+        self.result: Result | None = None
+        #: The plan ``result`` belongs to.
+        self.result_plan: Plan | None = None
+        self.price: PriceOfBalance | None = None
+        self.warnings: tuple[BalanceWarning, ...] = ()
+        #: The plan ``price`` and ``warnings`` belong to.
+        self.insight_plan: Plan | None = None
+        self.frontier: Frontier | None = None
+        #: The plan ``frontier`` belongs to.
+        self.frontier_plan: Plan | None = None
+        #: The import report shown: its issues and notes.
+        self.issues: tuple[Issue, ...] = ()
+        self.notes: tuple[str, ...] = ()
+        self.project = Project(Plan(()))
+        #: The scenario the plan came from, if any (the parent of a scenario saved from it).
+        self.scenario_origin: str | None = None
+        #: The workbook the plan was opened from.
+        self.path: Path | None = None
+        #: The project file, once opened or saved.
+        self.project_path: Path | None = None
+        self.lock: ProjectLock | None = None
+        self.title = "Fulcrum"
+        self.history = History()
+        #: Asked when unsaved changes would be lost; whether to restore recovered work; where to save.
+        self.ask_unsaved: Callable[[], Answer] = lambda: "save"
+        self.ask_restore: Callable[[], bool] = lambda: True
+        self.ask_save_path: Callable[[], str | Path | None] = lambda: None
+        self._stop_solve: threading.Event | None = None
+
+        self.plan_changed: Event[[Plan]] = Event()
+        #: A plan was opened (the history starts again).
+        self.loaded: Event[[Plan]] = Event()
+        #: A result shown: (plan, result).
+        self.result_changed: Event[[Plan, Result]] = Event()
+        self.insight_changed: Event[[PriceOfBalance | None, tuple[BalanceWarning, ...]]] = Event()
+        self.frontier_changed: Event[[Frontier]] = Event()
+        self.project_changed: Event[[Project]] = Event()
+        self.report_changed: Event[[tuple[Issue, ...], tuple[str, ...]]] = Event()
+        #: A workbook was read (whether or not it gave a plan).
+        self.imported: Event[[ImportReport]] = Event()
+        self.exported: Event[[str]] = Event()
+        self.comparison_ready: Event[[list[Compared], Comparison]] = Event()
+        self.history_changed: Event[[]] = Event()
+        self.dirty_changed: Event[[bool]] = Event()
+        self.title_changed: Event[[str]] = Event()
+        self.project_saved: Event[[str]] = Event()
+        self.project_opened: Event[[str]] = Event()
+        #: The status line's text.
+        self.message: Event[[str]] = Event()
+        #: A passing remark (a change refused, an autosave that failed).
+        self.notice: Event[[str]] = Event()
+        #: A problem the user must see; the state is unchanged.
+        self.error: Event[[str]] = Event()
+        #: The project just opened is open in another window too.
+        self.already_open: Event[[str]] = Event()
+
+    # -- state ---------------------------------------------------------------------------
+
+    @property
+    def dirty(self) -> bool:
+        """Whether there are changes not saved."""
+        return not self.history.clean
+
+    @property
+    def current_result(self) -> Result | None:
+        """The result of the plan as it is now; None while it is stale or unsolved."""
+        return self.result if self.result_plan == self.plan else None
+
+    def current_project(self) -> Project:
+        return replace(self.project, plan=self.plan)
+
+    def _set_title(self, title: str) -> None:
+        self.title = title
+        self.title_changed.emit(title)
+
+    def _history_step(self, step: Callable[[], None]) -> None:
+        """Change the history, then say so, and whether the project became (un)saved."""
+        was_dirty = self.dirty
+        step()
+        self.history_changed.emit()
+        if self.dirty != was_dirty:
+            self.dirty_changed.emit(self.dirty)
+
+    # -- the plan ------------------------------------------------------------------------
+
+    def show_plan(self, plan: Plan) -> None:
+        """Make ``plan`` the plan (not undoable); the solve under way for an older plan is stopped."""
+        if plan != self.plan:
+            self.cancel_solve()
+        self.plan = plan
+        self.plan_changed.emit(plan)
+        self.message.emit(MESSAGES["solving"])
+
+    def load(self, plan: Plan, path: Path | None, report: ImportReport | None = None) -> None:
+        """A newly opened plan: the history starts again, at a clean mark."""
+        self._history_step(self.history.clear)
+        self.path = path
+        self._set_title(f"Fulcrum — {path.name}" if path else "Fulcrum")
+        if report is not None:
+            notes = (
+                *report.notes,
+                *(
+                    f"Function {f!r} was taken as {k.value} (no Kind given)"
+                    for f, k in report.inferred_kinds.items()
+                ),
+            )
+            self._set_report(report.issues, notes)
+        self.show_plan(plan)
+        self.loaded.emit(plan)
+
+    def _set_report(self, issues: tuple[Issue, ...], notes: tuple[str, ...]) -> None:
+        self.issues, self.notes = issues, notes
+        self.report_changed.emit(issues, notes)
+
+    def apply_edit(self, plan: Plan, text: str) -> None:
+        """An undoable edit of the plan; nothing happens if it changes nothing."""
+        if plan != self.plan:
+            self._push(Command(self.plan, plan, text))
+
+    def apply_fix(self, fix: Fix) -> None:
+        """Make one suggested fix of an infeasible plan (undoable)."""
+        self.apply_edit(apply_fix(self.plan, fix), _capitalised(fix.text))
+
+    def fix_internal_share(self, share: float) -> None:
+        """A point of the frontier as the plan: the internal share fixed there (undoable)."""
+        plan = self.plan.with_policy(internal_share_min=share, internal_share_max=share)
+        self.apply_edit(plan, f"Fix the internal share at {percent(share, 2)}")
+
+    # -- history -------------------------------------------------------------------------
+
+    def _push(self, command: Command) -> None:
+        self._history_step(lambda: self.history.push(command))
+        self._apply(command.after)
+
+    def _apply(self, state: Plan | Project) -> None:
+        if isinstance(state, Plan):
+            self.show_plan(state)
+        else:
+            self._set_project(state)
+
+    def undo(self) -> None:
+        command: list[Command | None] = [None]
+        self._history_step(lambda: command.__setitem__(0, self.history.undo()))
+        if command[0] is not None:
+            self._apply(command[0].before)
+
+    def redo(self) -> None:
+        command: list[Command | None] = [None]
+        self._history_step(lambda: command.__setitem__(0, self.history.redo()))
+        if command[0] is not None:
+            self._apply(command[0].after)
+
+    def set_clean(self) -> None:
+        self._history_step(self.history.set_clean)
+
+    # -- solving -------------------------------------------------------------------------
+
+    def cancel_solve(self) -> None:
+        """Stop the solve under way, if any: its result would be stale."""
+        if self._stop_solve is not None:
+            self._stop_solve.set()
+            self._stop_solve = None
+
+    def solve(self) -> None:
+        """Solve the plan through the executor; a solve still running for an older plan is stopped."""
+        plan = self.plan
+        if not plan.lines:
+            return
+        self.cancel_solve()
+        stop = self._stop_solve = threading.Event()
+        self.message.emit(MESSAGES["solving"])
+        self.executor.submit(
+            lambda _progress: (plan, solve(plan, cancelled=stop.is_set)), self._on_solved, kind="solve"
+        )
+
+    def solve_blocking(self) -> None:
+        """Solve on the caller's thread (start-up and screenshots)."""
+        self.cancel_solve()
+        self._on_solved((self.plan, solve(self.plan)))
+
+    def _on_solved(self, outcome: tuple[Plan, Result]) -> None:
+        plan, result = outcome
+        if plan != self.plan or was_cancelled(result):
+            return  # stale: a newer plan is on its way
+        self.show_result(plan, result)
+
+    def show_result(self, plan: Plan, result: Result) -> None:
+        """``result``, the allocation of ``plan`` (the plan as it is), becomes the result."""
+        self.result, self.result_plan = result, plan
+        self.result_changed.emit(plan, result)
+
+    def start_insight(self, plan: Plan, result: Result) -> None:
+        """The price of balance and the balance check of a shown result."""
+        if plan != self.plan:
+            return  # a newer edit: its own solve will start it
+        if not result.is_optimal:
+            self._on_insight((plan, None, ()))
+            return
+
+        def work(_progress: Progress) -> tuple[Plan, PriceOfBalance | None, tuple[BalanceWarning, ...]]:
+            return plan, price_of_balance(plan, result), balance_check(plan, result)
+
+        self.executor.submit(work, self._on_insight, kind="insight")
+
+    def _on_insight(self, outcome: tuple[Plan, PriceOfBalance | None, tuple[BalanceWarning, ...]]) -> None:
+        plan, price, warnings = outcome
+        if plan != self.plan:
+            return
+        self.price, self.warnings, self.insight_plan = price, warnings, plan
+        self.insight_changed.emit(price, warnings)
+
+    def compute_frontier(self) -> bool:
+        """Start the balance frontier of the solved plan; False if there is no current result."""
+        plan, result = self.plan, self.current_result
+        if not plan.lines or result is None:
+            return False
+        self.executor.submit(
+            lambda progress: (plan, balance_frontier(plan, result=result, progress=progress)),
+            self._on_frontier,
+            kind="frontier",
+        )
+        return True
+
+    def _on_frontier(self, outcome: tuple[Plan, Frontier]) -> None:
+        plan, frontier = outcome
+        if plan != self.plan:
+            return
+        self.frontier, self.frontier_plan = frontier, plan
+        self.frontier_changed.emit(frontier)
+
+    # -- workbooks and exports -----------------------------------------------------------
+
+    def open_workbook(self, path: str | Path, *, wait: bool = False) -> None:
+        """Read a workbook (on this thread if ``wait``); the plan stays until it is read."""
+        target = Path(path)
+        self.message.emit(MESSAGES["opening"].format(name=target.name))
+        if wait:
+            self._on_imported(read_plan(target))
+            return
+        self.executor.submit(
+            lambda progress: read_plan(target, progress=progress), self._on_imported, kind="import"
+        )
+
+    def _on_imported(self, report: ImportReport) -> None:
+        if report.plan is None:
+            self._set_report(report.issues, report.notes)
+            self.imported.emit(report)
+            self.message.emit(MESSAGES["invalid"].format(name=report.path.name, count=len(report.issues)))
+            return
+        self.load(report.plan, report.path, report)
+        if self.project_path is not None:
+            self._history_step(self.history.reset_clean)  # the project's plan was replaced: unsaved
+        self.imported.emit(report)
+        self.message.emit(MESSAGES["opened"].format(name=report.path.name, lines=len(report.plan.lines)))
+
+    def export_result(self, path: str | Path) -> bool:
+        """Write the allocation, with the price of balance and the balance check; False if unsolved."""
+        result = self.result
+        if result is None:
+            self.message.emit(MESSAGES["no_result"])
+            return False
+        plan, target = self.plan, Path(path)
+        known = (self.price, self.warnings) if self.insight_plan == plan else None
+
+        def export(_progress: Progress) -> str:
+            from models.export import write_result
+
+            price, warnings = known or (
+                price_of_balance(plan, result) if result.is_optimal else None,
+                balance_check(plan, result),
+            )
+            return str(write_result(target, plan, result, price=price, warnings=warnings))
+
+        self.executor.submit(export, self._on_exported, kind="export")
+        return True
+
+    def export_frontier(self, path: str | Path) -> bool:
+        frontier, plan = self.frontier, self.plan
+        if frontier is None:
+            return False
+        target = Path(path)
+
+        def export(_progress: Progress) -> str:
+            from models.export import write_frontier
+
+            return str(write_frontier(target, plan, frontier))
+
+        self.executor.submit(export, self._on_exported, kind="export")
+        return True
+
+    def export_comparison(self, path: str | Path, items: list[Compared], comparison: Comparison) -> None:
+        target = Path(path)
+
+        def work(_progress: Progress) -> str:
+            from models.export import write_comparison
+
+            return str(write_comparison(target, items, comparison))
+
+        self.executor.submit(work, self._on_exported)
+
+    def _on_exported(self, path: str) -> None:
+        self.message.emit(MESSAGES["exported"].format(path=path))
+        self.exported.emit(path)
+
+    # -- scenarios -----------------------------------------------------------------------
+
+    def _set_project(self, project: Project) -> None:
+        self.project = project
+        self.project_changed.emit(project)
+
+    def change_project(self, make: Callable[[Project], Project], text: str) -> bool:
+        """An undoable change of the scenario list; a refused change is a notice, and False."""
+        try:
+            after = make(self.project)
+        except ScenarioError as error:
+            self.notice.emit(MESSAGES["not_changed"].format(reason=error))
+            return False
+        if after != self.project:
+            self._push(Command(self.project, after, text))
+        return True
+
+    def save_plan_as_scenario(self, name: str) -> None:
+        plan, result, parent = self.plan, self.current_result, self.scenario_origin
+        self.change_project(
+            lambda p: add_scenario(p, name, plan, result, parent=parent), f"Save scenario {name}"
+        )
+        self.scenario_origin = name
+
+    def update_scenario(self, name: str) -> None:
+        plan, result = self.plan, self.current_result
+        self.change_project(lambda p: update_scenario(p, name, plan, result), f"Update scenario {name}")
+
+    def duplicate_scenario(self, name: str) -> None:
+        self.change_project(lambda p: duplicate_scenario(p, name), f"Duplicate {name}")
+
+    def rename_scenario(self, name: str, new: str) -> None:
+        self.change_project(lambda p: rename_scenario(p, name, new), f"Rename {name} to {new.strip()}")
+
+    def delete_scenario(self, name: str) -> None:
+        self.change_project(lambda p: delete_scenario(p, name), f"Delete scenario {name}")
+
+    def set_approved(self, name: str, approved: bool) -> None:
+        self.change_project(
+            lambda p: set_approved(p, name, approved), f"{'Approve' if approved else 'Unapprove'} {name}"
+        )
+
+    def set_notes(self, name: str, notes: str) -> None:
+        self.change_project(lambda p: set_notes(p, name, notes), f"Notes of {name}")
+
+    def show_scenario(self, name: str) -> None:
+        """A scenario's plan as the plan (undoably); its stored result is shown at once."""
+        scenario = self.project.scenario(name)
+        if scenario is None:
+            return
+        self.apply_edit(scenario.plan, f"Show scenario {name}")
+        self.scenario_origin = name
+        if scenario.result is not None and scenario.plan == self.plan:
+            self.show_result(scenario.plan, scenario.result)
+
+    def compare_scenarios(self, names: list[str]) -> None:
+        """Solve any unsolved scenario through the executor, then offer the comparison."""
+        chosen = [s for s in self.project.scenarios if s.name in names]
+        if len(chosen) < 2:
+            return
+
+        def work(_progress: Progress) -> tuple[list[Compared], Comparison]:
+            items = [Compared(s.name, s.plan, s.result or solve(s.plan)) for s in chosen]
+            return items, compare(items)
+
+        self.executor.submit(work, lambda outcome: self.comparison_ready.emit(*outcome))
+
+    # -- the project file ----------------------------------------------------------------
+
+    def _project_title(self) -> None:
+        name = self.project_path.name if self.project_path else "Untitled project"
+        self._set_title(f"Fulcrum — {name}")
+
+    def _release(self) -> None:
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def maybe_keep_changes(self) -> bool:
+        """Ask about unsaved changes (save, discard or cancel); False when cancelled or not saved."""
+        if not self.dirty:
+            return True
+        answer = self.ask_unsaved()
+        if answer == "cancel":
+            return False
+        if answer == "save":
+            return self.save()
+        return True
+
+    def new_project(self) -> bool:
+        if not self.maybe_keep_changes():
+            return False
+        self._release()
+        self.project_path = None
+        self.load(Plan(()), None)
+        self._set_project(Project(Plan(())))
+        self._project_title()
+        self.message.emit(MESSAGES["new_project"])
+        return True
+
+    def open_project(self, path: str | Path) -> bool:
+        """Open a project; one that cannot be opened is an error and nothing changes."""
+        target = Path(path)
+        if not self.maybe_keep_changes():
+            return False
+        try:
+            project = open_project(target)
+        except ProjectError as error:
+            self.error.emit(str(error))
+            return False
+        lock = ProjectLock(target)
+        other = lock.acquire()
+        if other is not None:
+            self.already_open.emit(
+                MESSAGES["already_open"].format(
+                    name=target.name, pid=other.get("pid"), host=other.get("host"), since=other.get("since")
+                )
+            )
+        self._release()
+        self.lock = lock if lock.held else None
+        self.project_path = target
+        self.load(project.plan, None)
+        self._set_project(project)
+        self._project_title()
+        self.project_opened.emit(str(target))
+        recovery = recovery_path(target)
+        if recovery.exists() and recovery.stat().st_mtime > target.stat().st_mtime:
+            self.offer_recovery(recovery)
+        return True
+
+    def save(self) -> bool:
+        """Save the project where it is, or where the user says if it never was."""
+        if self.project_path is not None:
+            return self.save_to(self.project_path)
+        path = self.ask_save_path()
+        return path is not None and self.save_to(path)
+
+    def save_to(self, path: str | Path) -> bool:
+        try:
+            target = save_project(path, self.current_project())
+        except ProjectError as error:
+            self.error.emit(str(error))
+            return False
+        if self.project_path != target:
+            self._release()
+            self.lock = ProjectLock(target)
+            if self.lock.acquire() is not None:
+                self.lock = None
+        self.project_path = target
+        self.set_clean()
+        self._project_title()
+        recovery_path(target).unlink(missing_ok=True)
+        self.untitled_recovery.unlink(missing_ok=True)
+        self.message.emit(MESSAGES["saved"].format(name=target.name))
+        self.project_saved.emit(str(target))
+        return True
+
+    def close(self) -> bool:
+        """Whether the work may be closed (unsaved changes saved or discarded)."""
+        if not self.maybe_keep_changes():
+            return False
+        self._release()
+        if not self.dirty:
+            self._recovery_target().unlink(missing_ok=True)
+        return True
+
+    # -- autosave and recovery -----------------------------------------------------------
+
+    def _recovery_target(self) -> Path:
+        return recovery_path(self.project_path) if self.project_path else self.untitled_recovery
+
+    def autosave(self) -> Path | None:
+        """Write unsaved work to the recovery file (never to the project itself)."""
+        if not self.dirty or not self.plan.lines:
+            return None
+        target = self._recovery_target()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            save_recovery(target, self.current_project())
+        except (OSError, ProjectError) as error:
+            self.notice.emit(MESSAGES["autosave_failed"].format(reason=error))
+            return None
+        return target
+
+    def offer_recovery(self, recovery: Path) -> bool:
+        """Ask whether to restore recovered work; refused, the recovery file goes."""
+        if not self.ask_restore():
+            recovery.unlink(missing_ok=True)
+            return False
+        return self.restore(recovery)
+
+    def restore(self, recovery: Path) -> bool:
+        """Recovered work as undoable changes of the plan and the scenarios."""
+        try:
+            project = open_project(recovery)
+        except ProjectError as error:
+            self.error.emit(MESSAGES["recovery_unreadable"].format(reason=error))
+            return False
+        self.apply_edit(project.plan, "Restore unsaved work")
+        if project.scenarios != self.project.scenarios:
+            after = replace(self.project, scenarios=project.scenarios)
+            self._push(Command(self.project, after, "Restore unsaved scenarios"))
+        self.message.emit(MESSAGES["restored"])
+        return True
