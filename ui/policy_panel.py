@@ -32,8 +32,8 @@ from models.edits import (
     set_function_bound,
     set_policy,
 )
-from models.formats import money, percent
 from models.functions import KEY_FUNCTIONS, CanonicalFunction, canonical
+from models.schema import setting
 from ui.layouts import clear_layout
 
 __all__ = ["PolicyPanel", "find_function"]
@@ -107,16 +107,16 @@ class PolicyPanel(QScrollArea):
 
         budget = QGroupBox("Budget")
         form = QFormLayout(budget)
-        self.total_budget = _Field("today's total", self._set_budget, "Blank: the sum of current spend")
+        self.total_budget = _Field("today's total", self._set_budget, setting("total_budget").help)
         self.spend_whole = QCheckBox("Spend the whole budget")
+        self.spend_whole.setToolTip(setting("spend_whole_budget").help)
         self.spend_whole.toggled.connect(self._on_spend_whole_toggled)
         self.objective = QComboBox()
         self.objective.addItem("Maximise impact", Objective.MAX_IMPACT)
         self.objective.addItem("Move the least money", Objective.MIN_CHANGE)
+        self.objective.setToolTip(setting("objective").help)
         self.objective.activated.connect(self._on_objective_activated)
-        self.max_change = _Field(
-            "no limit", self._set_max_change, "Largest change of any line against current, e.g. 25%"
-        )
+        self.max_change = _Field("no limit", self._set_max_change, setting("max_change").help)
         form.addRow("Total budget", self.total_budget)
         form.addRow("", self.spend_whole)
         form.addRow("Objective", self.objective)
@@ -125,8 +125,16 @@ class PolicyPanel(QScrollArea):
 
         share = QGroupBox("Internal share of the money allocated")
         share_form = QFormLayout(share)
-        self.share_min = _Field("none", lambda text: self._set_share("internal_share_min", text), "e.g. 30%")
-        self.share_max = _Field("none", lambda text: self._set_share("internal_share_max", text), "e.g. 60%")
+        self.share_min = _Field(
+            "none",
+            lambda text: self._set_share("internal_share_min", text),
+            setting("internal_share_min").help,
+        )
+        self.share_max = _Field(
+            "none",
+            lambda text: self._set_share("internal_share_max", text),
+            setting("internal_share_max").help,
+        )
         share_form.addRow("At least", self.share_min)
         share_form.addRow("At most", self.share_max)
         layout.addWidget(share)
@@ -184,20 +192,18 @@ class PolicyPanel(QScrollArea):
                 field.setEnabled(function is not None)
             floor.show_value(_bound_text(rule.floor if rule else None))
             cap.show_value(_bound_text(rule.cap if rule else None))
-        self.total_budget.show_value(
-            money(policy.total_budget, 2).removesuffix(".00") if policy.total_budget is not None else ""
-        )
+        for attr, field in (
+            ("total_budget", self.total_budget),
+            ("max_change", self.max_change),
+            ("internal_share_min", self.share_min),
+            ("internal_share_max", self.share_max),
+        ):
+            spec = setting(attr)
+            field.show_value(spec.edit_text(spec.get(policy)))
         self.spend_whole.blockSignals(True)
         self.spend_whole.setChecked(policy.spend_whole_budget)
         self.spend_whole.blockSignals(False)
         self.objective.setCurrentIndex(self.objective.findData(policy.objective))
-        self.max_change.show_value(percent(policy.max_change, 0) if policy.max_change is not None else "")
-        self.share_min.show_value(
-            percent(policy.internal_share_min, 0) if policy.internal_share_min is not None else ""
-        )
-        self.share_max.show_value(
-            percent(policy.internal_share_max, 0) if policy.internal_share_max is not None else ""
-        )
         self._show_other_functions(plan)
         self._show_ratios(plan)
 
