@@ -58,7 +58,8 @@ def measure(path: Path, folder: Path) -> tuple[float, float, str, int]:
     loop.exec()
     heartbeat.stop()
     elapsed = time.perf_counter() - started
-    status = window.result.status.value if window.result else "none"
+    result = window.session.result
+    status = result.status.value if result else "none"
     window.close()
     window.deleteLater()
     # Work the window started after the solve (the price of balance) ends before the next run.
