@@ -348,7 +348,7 @@ class _BudgetReader:
         """One field of the row: its typed value, its default when blank, None after an issue."""
         reading = spec.reading
         if reading is Reading.TEXT:
-            return self._text(spec.attr, value)
+            return self._text(spec.attr, value, required=spec.required)
         if reading is Reading.AMOUNT:
             default = spec.default if isinstance(spec.default, float) else None
             return self._amount(spec.attr, value, spec.parse, default, required=spec.required)
@@ -367,7 +367,7 @@ class _BudgetReader:
     def _cell(self, fld: str) -> _Cell:
         return _Cell(self.reader, self.grid, self._row, self._columns.get(fld), LABELS[fld])
 
-    def _text(self, fld: str, value: CellValue) -> str | None:
+    def _text(self, fld: str, value: CellValue, *, required: bool = True) -> str | None:
         plain = (
             type(value) is str
             and value != ""
@@ -377,7 +377,7 @@ class _BudgetReader:
         )
         if plain and str(value).upper() not in cells.ERROR_VALUES:
             return str(value)
-        return self._cell(fld).read(cells.read_text, required=True)
+        return self._cell(fld).read(cells.read_text, required=required)
 
     def _amount(
         self,

@@ -102,6 +102,8 @@ def _value(draw: st.DrawFn, spec: Field | Setting, *, optional: bool) -> Any:
     if optional and draw(st.booleans()):
         return None
     unit = spec.unit
+    if unit is Unit.TEXT:
+        return draw(_NAME)
     if unit is Unit.MONEY:
         return draw(_POSITIVE if spec.attr == "half_return" else _MONEY)
     if unit is Unit.NUMBER:
