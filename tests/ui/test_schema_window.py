@@ -1,0 +1,84 @@
+"""The window follows the schema: every field a column, choices from the schema, one vocabulary of functions."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from models.domain import Basis, Bound, Kind, Line, Plan, Policy
+from models.schema import LINE_FIELDS, POLICY_SETTINGS
+from tests.ui.conftest import TIMEOUT, NewWindow
+from ui.delegates import ChoiceDelegate
+from ui.main_window import MainWindow
+
+
+@pytest.fixture
+def window(new_window: NewWindow) -> MainWindow:
+    return new_window()
+
+
+def _show(qtbot: QtBot, window: MainWindow, plan: Plan) -> None:
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        window.session.load(plan, None)
+
+
+PLAN = Plan(
+    (
+        Line("Payroll", "People ops", Kind.INTERNAL, 400_000.0, half_return=250_000.0),
+        Line("Cloud", "Tech", Kind.INTERNAL, 300_000.0),
+        Line("Ads", "Acquisition", Kind.CUSTOMER, 500_000.0),
+    ),
+    Policy(internal_share_min=0.403369),
+)
+
+
+def test_every_field_is_a_column_with_its_help(qtbot: QtBot, window: MainWindow) -> None:
+    _show(qtbot, window, PLAN)
+    model = window.budget_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers == [f.label for f in LINE_FIELDS]
+    column = headers.index("Half-return")
+    assert model.index(0, column).data() == "250,000"
+    assert model.index(0, column).data(Qt.ItemDataRole.ToolTipRole) == LINE_FIELDS[column].help
+    for c, field in enumerate(LINE_FIELDS):
+        delegate = window.budget_view.itemDelegateForColumn(c)
+        assert isinstance(delegate, ChoiceDelegate) == bool(field.choices)
+
+
+def test_half_return_is_edited_in_place_and_undone(qtbot: QtBot, window: MainWindow) -> None:
+    _show(qtbot, window, PLAN)
+    model = window.budget_model
+    column = [f.attr for f in LINE_FIELDS].index("half_return")
+    row = model.row_of(1)
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        assert model.setData(model.index(row, column), "$120k")
+    assert window.session.plan.lines[1].half_return == 120_000.0
+    assert model.index(row, column).data() == "120,000"
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        window.undo_action.trigger()
+    assert window.session.plan.lines[1].half_return is None
+    assert model.index(row, column).data() == ""
+
+
+def test_key_functions_are_found_under_their_other_names(qtbot: QtBot, window: MainWindow) -> None:
+    _show(qtbot, window, PLAN)
+    panel = window.policy_panel
+    labels = {name: fields[0].text() for name, fields in panel.key_fields.items()}
+    assert labels == {"HR": "People ops", "IT": "Tech", "Internal comms": "Internal comms (no lines)"}
+    field = panel.key_field("HR", "floor")
+    field.setText("450,000")
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
+        field.editingFinished.emit()
+    rule = window.session.plan.function_rule("HR")
+    assert rule is not None and rule.floor == Bound(450_000.0, Basis.AMOUNT)
+    assert solved.args[0].allocation["Payroll"] >= 450_000.0 - 1e-3
+
+
+def test_the_rules_panel_shows_the_value_in_force(qtbot: QtBot, window: MainWindow) -> None:
+    _show(qtbot, window, PLAN)
+    panel = window.policy_panel
+    assert panel.share_min.text() == "40.3369%"
+    tips = {s.attr: s.help for s in POLICY_SETTINGS}
+    assert panel.share_min.toolTip() == tips["internal_share_min"]
+    assert panel.total_budget.toolTip() == tips["total_budget"]
