@@ -21,7 +21,7 @@ from models.rules import Family, RuleKey
 from planner.families import FAMILIES, LINE_FLOORS, Relaxation, Relaxed
 from planner.model import LpModel, bound_rows, build_elastic_problem, coupling_rows
 from planner.rules import Row, Sense, line_bounds
-from planner.solvers import SolverName, run
+from planner.solvers import Cancelled, SolverName, run
 
 __all__ = ["apply_fix", "explain_infeasible", "line_conflicts", "relaxable_rows"]
 
@@ -102,14 +102,22 @@ def _fixes(plan: Plan, model: LpModel, groups: Sequence[Sequence[Row]]) -> list[
     return fixes
 
 
-def _relax(plan: Plan, elastic: Collection[RuleKey], solver: SolverName) -> LpModel | None:
+def _relax(
+    plan: Plan, elastic: Collection[RuleKey], solver: SolverName, cancelled: Cancelled | None
+) -> LpModel | None:
     model = build_elastic_problem(plan, elastic)
-    outcome = run(model.prob, solver, 60.0)
+    outcome = run(model.prob, solver, 60.0, cancelled=cancelled)
     return model if outcome.status is Status.OPTIMAL else None
 
 
-def explain_infeasible(plan: Plan, *, solver: SolverName = SolverName.HIGHS) -> Explanation:
-    """The smallest rule changes that make ``plan`` feasible, in words."""
+def explain_infeasible(
+    plan: Plan, *, solver: SolverName = SolverName.HIGHS, cancelled: Cancelled | None = None
+) -> Explanation:
+    """The smallest rule changes that make ``plan`` feasible, in words.
+
+    Once ``cancelled()`` is true every remaining relaxation returns at once;
+    the caller drops what is returned.
+    """
     conflict = line_conflicts(plan)
     if conflict is not None:
         return conflict
@@ -117,14 +125,14 @@ def explain_infeasible(plan: Plan, *, solver: SolverName = SolverName.HIGHS) -> 
     groups = _groups(rows)
     fixes: list[Fix] = []
     for group in groups:
-        model = _relax(plan, {row.key for row in group}, solver)
+        model = _relax(plan, {row.key for row in group}, solver, cancelled)
         if model is not None:
             fixes.extend(_fixes(plan, model, [group]))
     headlines = (FAMILIES[fix.family].headline(fix) for fix in fixes)
     opening = next((h for h in headlines if h is not None), "The plan's rules cannot all hold together")
     if fixes:
         return Explanation(f"{opening}: " + " or ".join(f.text for f in fixes) + ".", tuple(fixes))
-    model = _relax(plan, {row.key for row in rows}, solver)
+    model = _relax(plan, {row.key for row in rows}, solver, cancelled)
     together = _fixes(plan, model, groups) if model is not None else []
     if together:
         return Explanation(

@@ -39,7 +39,7 @@ from models.rules import Family, RuleKey
 from planner.model import build_problem
 from planner.rules import Sense
 from planner.solve import impacts, solve
-from planner.solvers import SolverName, new_highs
+from planner.solvers import Cancelled, SolverName, new_highs
 
 __all__ = ["balance_frontier", "price_of_balance", "without_balance_rules"]
 
@@ -69,10 +69,17 @@ def without_balance_rules(plan: Plan) -> tuple[Plan, tuple[str, ...]]:
 
 
 def price_of_balance(
-    plan: Plan, result: Result | None = None, *, solver: SolverName = SolverName.HIGHS
+    plan: Plan,
+    result: Result | None = None,
+    *,
+    solver: SolverName = SolverName.HIGHS,
+    cancelled: Cancelled | None = None,
 ) -> PriceOfBalance | None:
-    """What the balance rules cost; None unless the plan (and the plan without them) solve."""
-    result = result or solve(plan, solver=solver)
+    """What the balance rules cost; None unless the plan (and the plan without them) solve.
+
+    None too once ``cancelled()`` is true (a newer plan makes the answer stale).
+    """
+    result = result or solve(plan, solver=solver, cancelled=cancelled)
     if not result.is_optimal:
         return None
     free, relaxed = without_balance_rules(plan)
@@ -85,8 +92,8 @@ def price_of_balance(
                 replace(line, weight=0.0) if line.kind is Kind.INTERNAL else line for line in free.lines
             ),
         )
-        best_for_customers = solve(customers_only, solver=solver)
-        other = solve(free, solver=solver)
+        best_for_customers = solve(customers_only, solver=solver, cancelled=cancelled)
+        other = solve(free, solver=solver, cancelled=cancelled)
         if not (best_for_customers.is_optimal and other.is_optimal):
             return None
         customer_without = max(best_for_customers.impact.customer, result.impact.customer)
@@ -252,14 +259,17 @@ def balance_frontier(
     *,
     result: Result | None = None,
     progress: Callable[[float, str], None] | None = None,
+    cancelled: Cancelled | None = None,
 ) -> Frontier:
     """Customer, internal and total impact across the feasible range of the internal share.
 
     ``points`` evenly spaced shares from the lowest to the highest feasible,
-    and the plan's own share among them when it is not one of those.
+    and the plan's own share among them when it is not one of those. Once
+    ``cancelled()`` is true no further point is solved (the points found so
+    far are returned, for a caller that drops them).
     """
     points = max(points, 2)
-    result = result or solve(plan)
+    result = result or solve(plan, cancelled=cancelled)
     shares_model = _ShareModel(plan)
     start = result.internal_share if result.is_optimal and result.internal_share is not None else 0.5
     low = shares_model.extreme_share(start, lowest=True)
@@ -276,6 +286,8 @@ def balance_frontier(
         shares = sorted([*shares, min(max(plan_share, low), high)])
     found: list[FrontierPoint] = []
     for k, share in enumerate(shares):
+        if cancelled is not None and cancelled():
+            break
         status, x = shares_model.point(share)
         impact = impacts(shares_model.plan, x) if x else impacts(shares_model.plan, [0.0] * len(plan.lines))
         allocation = {line.name: value for line, value in zip(plan.lines, x, strict=True)} if x else {}

@@ -278,11 +278,12 @@ def solve(
             # with the accuracy it was certified to.
             break
         if outcome.status is Status.INFEASIBLE:
+            explanation = explain.explain_infeasible(plan, solver=solver, cancelled=cancelled)
             if cancelled is not None and cancelled():
                 return _cancelled_result(started)
             return Result(
                 Status.INFEASIBLE,
-                explanation=explain.explain_infeasible(plan, solver=solver),
+                explanation=explanation,
                 solver=outcome.solver,
                 solve_seconds=time.perf_counter() - started,
                 message="The plan's rules cannot all hold",

@@ -86,6 +86,7 @@ RECOVERY_SUFFIX: Final = ".recovery"
 
 P = ParamSpec("P")
 T = TypeVar("T")
+_Outcome = TypeVar("_Outcome")
 Progress = Callable[[float, str], None]
 #: What to do with unsaved changes: "save", "discard" or "cancel".
 Answer = str
@@ -253,7 +254,8 @@ class Session:
         self.ask_unsaved: Callable[[], Answer] = lambda: "save"
         self.ask_restore: Callable[[], bool] = lambda: True
         self.ask_save_path: Callable[[], str | Path | None] = lambda: None
-        self._stop_solve: threading.Event | None = None
+        #: The stop flag of the work under way for the current plan, by kind (solve, insight, frontier).
+        self._stops: dict[str, threading.Event] = {}
 
         self.plan_changed: Event[[Plan]] = Event()
         #: A plan was opened (the history starts again).
@@ -384,18 +386,35 @@ class Session:
     # -- solving -------------------------------------------------------------------------
 
     def cancel_solve(self) -> None:
-        """Stop the solve under way, if any: its result would be stale."""
-        if self._stop_solve is not None:
-            self._stop_solve.set()
-            self._stop_solve = None
+        """Stop the work under way for the plan (its solve, price of balance and frontier): it is stale."""
+        for stop in self._stops.values():
+            stop.set()
+        self._stops.clear()
+
+    @staticmethod
+    def _unless(stop: threading.Event, done: Callable[[_Outcome], None]) -> Callable[[_Outcome], None]:
+        """``done``, skipped for work that was stopped (what it returns is incomplete or stale)."""
+
+        def finish(outcome: _Outcome) -> None:
+            if not stop.is_set():
+                done(outcome)
+
+        return finish
+
+    def _stop_flag(self, kind: str) -> threading.Event:
+        """A new stop flag for work of ``kind``; the previous one of that kind is raised."""
+        previous = self._stops.pop(kind, None)
+        if previous is not None:
+            previous.set()
+        stop = self._stops[kind] = threading.Event()
+        return stop
 
     def solve(self) -> None:
-        """Solve the plan through the executor; a solve still running for an older plan is stopped."""
+        """Solve the plan through the executor; work still running for an older plan is stopped."""
         plan = self.plan
         if not plan.lines:
             return
-        self.cancel_solve()
-        stop = self._stop_solve = threading.Event()
+        stop = self._stop_flag("solve")
         self.message.emit(MESSAGES["solving"])
         self.executor.submit(
             lambda _progress: (plan, solve(plan, cancelled=stop.is_set)), self._on_solved, kind="solve"
@@ -425,10 +444,12 @@ class Session:
             self._on_insight((plan, None, ()))
             return
 
-        def work(_progress: Progress) -> tuple[Plan, PriceOfBalance | None, tuple[BalanceWarning, ...]]:
-            return plan, price_of_balance(plan, result), balance_check(plan, result)
+        stop = self._stop_flag("insight")
 
-        self.executor.submit(work, self._on_insight, kind="insight")
+        def work(_progress: Progress) -> tuple[Plan, PriceOfBalance | None, tuple[BalanceWarning, ...]]:
+            return plan, price_of_balance(plan, result, cancelled=stop.is_set), balance_check(plan, result)
+
+        self.executor.submit(work, self._unless(stop, self._on_insight), kind="insight")
 
     def _on_insight(self, outcome: tuple[Plan, PriceOfBalance | None, tuple[BalanceWarning, ...]]) -> None:
         plan, price, warnings = outcome
@@ -442,9 +463,13 @@ class Session:
         plan, result = self.plan, self.current_result
         if not plan.lines or result is None:
             return False
+        stop = self._stop_flag("frontier")
         self.executor.submit(
-            lambda progress: (plan, balance_frontier(plan, result=result, progress=progress)),
-            self._on_frontier,
+            lambda progress: (
+                plan,
+                balance_frontier(plan, result=result, progress=progress, cancelled=stop.is_set),
+            ),
+            self._unless(stop, self._on_frontier),
             kind="frontier",
         )
         return True

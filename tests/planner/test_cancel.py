@@ -137,3 +137,53 @@ def test_run_reports_a_cancelled_call(solver: SolverName) -> None:
     outcome = run(model.prob, solver, cancelled=lambda: True)
     assert outcome.status is Status.ERROR
     assert outcome.message == CANCELLED
+
+
+def _counting(calls: list[int], after: int) -> Callable[[], bool]:
+    """A cancel check that says yes from its ``after``-th question on, counting the questions."""
+
+    def cancelled() -> bool:
+        calls.append(1)
+        return len(calls) > after
+
+    return cancelled
+
+
+def test_the_explanation_of_an_infeasible_plan_stops_when_cancelled(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.explain as explain_module
+
+    plan = generated_plan(200)
+    plan = plan.with_policy(total_budget=0.5 * plan.current_total, internal_share_min=0.9)
+    assert solve(plan).status is Status.INFEASIBLE
+    solver_calls: list[SolveOutcome] = []
+
+    def counted_run(*args: Any, **kwargs: Any) -> SolveOutcome:
+        outcome = run(*args, **kwargs)
+        solver_calls.append(outcome)
+        return outcome
+
+    monkeypatch.setattr(explain_module, "run", counted_run)
+    explain_module.explain_infeasible(plan)
+    whole = len(solver_calls)
+    solver_calls.clear()
+    stop = threading.Event()
+    stop.set()
+    assert was_cancelled(solve(plan, cancelled=_counting([], after=1)))
+    explain_module.explain_infeasible(plan, cancelled=stop.is_set)
+    assert whole > 1
+    assert all(outcome.message == CANCELLED for outcome in solver_calls)
+
+
+def test_the_price_of_balance_and_the_frontier_stop_when_cancelled() -> None:
+    from planner.insight import balance_frontier, price_of_balance
+
+    plan = generated_plan(300).with_policy(internal_share_min=0.3)
+    result = solve(plan)
+    assert result.is_optimal
+    assert price_of_balance(plan, result) is not None
+    assert price_of_balance(plan, result, cancelled=lambda: True) is None
+    whole = balance_frontier(plan, result=result, points=9)
+    assert len(whole.points) >= 9
+    calls: list[int] = []
+    stopped = balance_frontier(plan, result=result, points=9, cancelled=_counting(calls, after=3))
+    assert len(stopped.points) == 3

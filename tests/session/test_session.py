@@ -440,3 +440,38 @@ def test_a_frontier_point_becomes_the_plan(session: Session) -> None:
     session.solve()
     result: Result | None = session.result
     assert result is not None and result.internal_share == pytest.approx(0.35, abs=1e-6)
+
+
+def test_insight_and_frontier_for_a_plan_that_is_gone_are_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ui.session as session_module
+
+    asked: dict[str, Callable[[], bool]] = {}
+
+    def price(plan: Plan, result: Result, *, cancelled: Callable[[], bool]) -> None:
+        asked["insight"] = cancelled
+
+    def frontier(plan: Plan, **kwargs: Any) -> None:
+        asked["frontier"] = kwargs["cancelled"]
+
+    monkeypatch.setattr(session_module, "price_of_balance", price)
+    monkeypatch.setattr(session_module, "balance_frontier", frontier)
+    executor = Deferred()
+    session = Session(executor, untitled_recovery=tmp_path / "untitled.recovery")
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    session.load(plan, None)
+    session.solve()
+    executor.run()
+    assert session.result is not None
+    session.start_insight(session.plan, session.result)
+    assert session.compute_frontier()
+    insight, frontier_job = executor.jobs.pop(0), executor.jobs.pop(0)
+    for _kind, work, _done in (insight, frontier_job):
+        work(lambda _fraction, _message: None)
+    assert not asked["insight"]() and not asked["frontier"]()
+    session.solve()  # solving the same plan again stops neither
+    assert not asked["insight"]() and not asked["frontier"]()
+    session.apply_edit(plan.with_policy(total_budget=30_000_000), "Smaller budget")
+    assert asked["insight"]() and asked["frontier"]()
