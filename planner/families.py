@@ -261,14 +261,20 @@ class _ShareBound(RuleFamily):
 
     ``sum_{internal} x_i <sense> s * sum_i x_i``, written as
     ``sum_i (delta_i - s) x_i <sense> 0`` with ``delta_i = 1`` on internal
-    lines.
+    lines. Relaxed by moving ``s`` to the share the relaxed allocation
+    reaches, rounded outwards to a hundredth of a percent.
     """
 
     sense: ClassVar[Sense]
+    #: The policy setting that holds the bound.
+    setting: ClassVar[str]
     word: ClassVar[str]  # "at least" or "at most"
+    verb: ClassVar[str]  # what the fix does: "lower" or "raise"
+    subject: ClassVar[str]  # "the internal share minimum"
 
-    @abstractmethod
-    def share(self, policy: Policy) -> float | None: ...
+    def share(self, policy: Policy) -> float | None:
+        value = getattr(policy, self.setting)
+        return None if value is None else float(value)
 
     def rows(self, plan: Plan) -> list[Row]:
         share = self.share(plan.policy)
@@ -280,31 +286,34 @@ class _ShareBound(RuleFamily):
         text = f"Internal functions get {self.word} {share * 100:g}% of the money allocated"
         return [Row(RuleKey(self.family), text, self.sense, 0.0, coefs)]
 
+    def fix(self, plan: Plan, relaxed: Sequence[Relaxed], x: Sequence[float]) -> Fix:
+        row = _only(relaxed).row
+        lowering = self.sense is Sense.GE
+        current = self.share(plan.policy) or (0.0 if lowering else 1.0)
+        reached = _share_at(plan, x)
+        if lowering:
+            share = math.floor(min(reached, current) * 1e4) / 1e4
+        else:
+            share = math.ceil(max(reached, current) * 1e4) / 1e4
+        return Fix(
+            row.key,
+            self.subject,
+            current,
+            share,
+            f"{self.verb} {self.subject} from {_share(current)} to {_share(share)}",
+        )
+
+    def apply(self, plan: Plan, fix: Fix) -> Plan:
+        return plan.with_policy(**{self.setting: fix.proposed})
+
 
 class ShareMin(_ShareBound):
     """``sum_{internal} x_i >= s_min * sum_i x_i``; relaxed by lowering ``s_min``."""
 
     family = Family.SHARE_MIN
     sense = Sense.GE
-    word = "at least"
-
-    def share(self, policy: Policy) -> float | None:
-        return policy.internal_share_min
-
-    def fix(self, plan: Plan, relaxed: Sequence[Relaxed], x: Sequence[float]) -> Fix:
-        row = _only(relaxed).row
-        current = plan.policy.internal_share_min or 0.0
-        share = math.floor(min(_share_at(plan, x), current) * 1e4) / 1e4
-        return Fix(
-            row.key,
-            "the internal share minimum",
-            current,
-            share,
-            f"lower the internal share minimum from {_share(current)} to {_share(share)}",
-        )
-
-    def apply(self, plan: Plan, fix: Fix) -> Plan:
-        return plan.with_policy(internal_share_min=fix.proposed)
+    setting = "internal_share_min"
+    word, verb, subject = "at least", "lower", "the internal share minimum"
 
 
 class ShareMax(_ShareBound):
@@ -312,25 +321,8 @@ class ShareMax(_ShareBound):
 
     family = Family.SHARE_MAX
     sense = Sense.LE
-    word = "at most"
-
-    def share(self, policy: Policy) -> float | None:
-        return policy.internal_share_max
-
-    def fix(self, plan: Plan, relaxed: Sequence[Relaxed], x: Sequence[float]) -> Fix:
-        row = _only(relaxed).row
-        current = plan.policy.internal_share_max or 1.0
-        share = math.ceil(max(_share_at(plan, x), current) * 1e4) / 1e4
-        return Fix(
-            row.key,
-            "the internal share maximum",
-            current,
-            share,
-            f"raise the internal share maximum from {_share(current)} to {_share(share)}",
-        )
-
-    def apply(self, plan: Plan, fix: Fix) -> Plan:
-        return plan.with_policy(internal_share_max=fix.proposed)
+    setting = "internal_share_max"
+    word, verb, subject = "at most", "raise", "the internal share maximum"
 
 
 class Ratio(RuleFamily):

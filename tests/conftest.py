@@ -11,6 +11,8 @@ import openpyxl
 import pytest
 from hypothesis import HealthCheck, settings
 
+from models.domain import Bound, FunctionRule, Kind, Line, Plan, Policy
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 # Property tests: 60 examples by default; HYPOTHESIS_PROFILE=stress for a deep run.
@@ -50,3 +52,18 @@ def make_book(tmp_path: Path) -> Callable[..., Path]:
         return write_book(tmp_path / (name or f"plan{next(counter)}.xlsx"), sheets)
 
     return make
+
+
+def infeasible_plan() -> Plan:
+    """HR and IT floors (150 and 180) that a budget of 300 cannot both meet."""
+    return Plan(
+        (
+            Line("Payroll", "HR", Kind.INTERNAL, 100.0),
+            Line("Servers", "IT", Kind.INTERNAL, 100.0),
+            Line("Ads", "Acquisition", Kind.CUSTOMER, 100.0),
+        ),
+        Policy(
+            total_budget=300.0,
+            functions=(FunctionRule("HR", floor=Bound(150.0)), FunctionRule("IT", floor=Bound(180.0))),
+        ),
+    )

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from models.domain import Bound, FunctionRule, Kind, Line, Plan, Policy
+from models.domain import Kind, Line, Plan
 from models.project import open_project
 from models.result import Result, Status
 from models.workbook import read_plan
 from planner.solve import was_cancelled
-from tests.conftest import ROOT, SAMPLE, write_book
+from tests.conftest import ROOT, SAMPLE, infeasible_plan, write_book
 from ui.session import MESSAGES, Command, History, Progress, Session, SyncExecutor, recovery_path
 
 
@@ -71,20 +71,6 @@ def opened(session: Session) -> Session:
     session.open_workbook(SAMPLE)
     session.solve()
     return session
-
-
-def infeasible_plan() -> Plan:
-    return Plan(
-        (
-            Line("Payroll", "HR", Kind.INTERNAL, 100.0),
-            Line("Servers", "IT", Kind.INTERNAL, 100.0),
-            Line("Ads", "Acquisition", Kind.CUSTOMER, 100.0),
-        ),
-        Policy(
-            total_budget=300.0,
-            functions=(FunctionRule("HR", floor=Bound(150.0)), FunctionRule("IT", floor=Bound(180.0))),
-        ),
-    )
 
 
 def test_the_session_imports_no_qt() -> None:

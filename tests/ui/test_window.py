@@ -13,10 +13,10 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from models.domain import Basis, Bound, FunctionRule, Kind, Line, Plan, Policy
+from models.domain import Basis, Bound, Kind, Plan
 from models.result import Result, Status
 from models.workbook import read_plan
-from tests.conftest import ROOT, SAMPLE, write_book
+from tests.conftest import ROOT, SAMPLE, infeasible_plan, write_book
 from tests.ui.conftest import NewWindow
 from ui.main_window import MESSAGES, MainWindow
 from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
@@ -129,20 +129,6 @@ def test_policy_floor_typed_as_percent_of_budget(qtbot: QtBot, window: MainWindo
     assert "'lots'" in refused.args[0]
     assert window.policy_panel.message.isVisibleTo(window.policy_panel)
     assert field.text() == "16%"  # the plan's value is shown again
-
-
-def infeasible_plan() -> Plan:
-    return Plan(
-        (
-            Line("Payroll", "HR", Kind.INTERNAL, 100.0),
-            Line("Servers", "IT", Kind.INTERNAL, 100.0),
-            Line("Ads", "Acquisition", Kind.CUSTOMER, 100.0),
-        ),
-        Policy(
-            total_budget=300.0,
-            functions=(FunctionRule("HR", floor=Bound(150.0)), FunctionRule("IT", floor=Bound(180.0))),
-        ),
-    )
 
 
 def test_an_infeasible_plan_is_explained_and_a_fix_makes_it_optimal(qtbot: QtBot, window: MainWindow) -> None:
