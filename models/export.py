@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -24,10 +25,10 @@ from xlsxwriter.worksheet import Worksheet
 
 from models.atomic import replacing
 from models.compare import Compared, Comparison, Row
-from models.domain import Basis, Bound, Line, Plan, function_key
+from models.domain import Basis, Bound, Plan, function_key
 from models.insight import BalanceWarning, Frontier, PriceOfBalance
 from models.result import Result
-from models.schema import BUDGET_SHEET, LINE_FIELDS, POLICY_SETTINGS, Field, line_field
+from models.schema import BUDGET_SHEET, LINE_FIELDS, POLICY_SETTINGS, Field, Unit, line_field
 from models.xlsx_block import FORMULA_START, BlockSheet
 
 __all__ = ["ExportError", "write_comparison", "write_frontier", "write_result"]
@@ -147,9 +148,22 @@ _LINE_HEADERS = tuple(f.label for f in _ALLOCATION_FIELDS)
 _LINE_WIDTHS = tuple(f.width for f in _ALLOCATION_FIELDS)
 
 
-def _line_cells(line: Line, specs: Sequence[Field] = _ALLOCATION_FIELDS) -> list[object]:
-    """A line's cells under the columns of ``specs``."""
-    return [spec.cell(getattr(line, spec.attr))[0] for spec in specs]
+def _line_cells(plan: Plan, specs: Sequence[Field]) -> list[list[object]]:
+    """Each line's cells under the columns of ``specs``, one list per line."""
+    values = attrgetter(*(spec.attr for spec in specs))
+    # The block writer writes yes/no flags and an enum's words itself.
+    converted = [
+        (k, spec.to_cell)
+        for k, spec in enumerate(specs)
+        if spec.to_cell is not None and spec.unit not in (Unit.FLAG, Unit.CHOICE)
+    ]
+    rows = []
+    for line in plan.lines:
+        row = list(values(line))
+        for k, convert in converted:
+            row[k] = convert(row[k])
+        rows.append(row)
+    return rows
 
 
 def _formats(out: _Book, specs: Sequence[Field]) -> list[Format | None]:
@@ -175,18 +189,17 @@ def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
     )
     sheet = out.sheet("Allocation", headers, (*_LINE_WIDTHS, 15, 15, 10, 16, 12), block=True)
     sums = dict.fromkeys((3, 4, 6, 7), 0.0)  # Current, Floor, Allocated, Change
-    rows: list[list[object]] = []
+    rows = _line_cells(plan, _ALLOCATION_FIELDS)
     allocation, binding, shadow = result.allocation, result.line_binding, result.line_shadow
-    for line in plan.lines:
+    for line, row in zip(plan.lines, rows, strict=True):
         allocated = allocation.get(line.name, 0.0)
         change = allocated - line.current
         sums[3] += line.current
         sums[4] += line.floor
         sums[6] += allocated
         sums[7] += change
-        rows.append(
+        row.extend(
             [
-                *_line_cells(line),
                 allocated,
                 change,
                 change / line.current if line.current else None,
@@ -246,7 +259,7 @@ def _write_budget(out: _Book, plan: Plan) -> None:
     """Every line field (:data:`models.schema.LINE_FIELDS`), one column each."""
     headers = [f.label for f in LINE_FIELDS]
     sheet = out.sheet(BUDGET_SHEET, headers, [f.width for f in LINE_FIELDS], block=True)
-    rows = [_line_cells(line, LINE_FIELDS) for line in plan.lines]
+    rows = _line_cells(plan, LINE_FIELDS)
     _write_block(out, sheet, rows, _formats(out, LINE_FIELDS))
 
 

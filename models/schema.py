@@ -109,22 +109,41 @@ def _edit_text(unit: Unit, value: object) -> str:
     return _SHOW[unit](value)
 
 
+def _share_cell(value: object) -> object:
+    # A share above 100% is written as text: a number above 1 reads back as ambiguous.
+    if isinstance(value, int | float) and value > 1:
+        return f"{value * 100:.10g}%"
+    return value
+
+
+def _flag_cell(value: object) -> object:
+    return None if value is None else ("yes" if value else "no")
+
+
+def _rule_cell(value: object) -> object:
+    if isinstance(value, RatioRule):
+        return f"{value.left} >= {value.factor:.10g} x {value.right}"
+    return value
+
+
+def _word_cell(value: object) -> object:
+    return value.value if isinstance(value, Enum) else value
+
+
+#: How a value of each unit becomes a cell's content (none: the value itself).
+_TO_CELL: Final[dict[Unit, Callable[[object], object]]] = {
+    Unit.SHARE: _share_cell,
+    Unit.FLAG: _flag_cell,
+    Unit.RULE: _rule_cell,
+    Unit.CHOICE: _word_cell,
+}
+
+
 def _cell(unit: Unit, value: object) -> tuple[object, str | None]:
     """A value as a workbook cell: the cell's content and its number format (``money``, ``percent``)."""
-    if value is None:
-        return None, None
-    if unit is Unit.MONEY:
-        return value, "money"
-    if unit is Unit.SHARE and isinstance(value, int | float):
-        # A share above 100% is written as text: a number above 1 reads back as ambiguous.
-        return (value, "percent") if value <= 1 else (f"{value * 100:.10g}%", None)
-    if unit is Unit.FLAG:
-        return ("yes" if value else "no"), None
-    if unit is Unit.RULE and isinstance(value, RatioRule):
-        return f"{value.left} >= {value.factor:.10g} x {value.right}", None
-    if isinstance(value, Enum):
-        return value.value, None
-    return value, None
+    convert = _TO_CELL.get(unit)
+    content = value if convert is None else convert(value)
+    return content, _COLUMN_FORMATS.get(unit) if isinstance(content, int | float) else None
 
 
 _COLUMN_FORMATS: Final = {Unit.MONEY: "money", Unit.SHARE: "percent"}
@@ -168,6 +187,11 @@ class Field:
 
     def cell(self, value: object) -> tuple[object, str | None]:
         return _cell(self.unit, value)
+
+    @property
+    def to_cell(self) -> Callable[[object], object] | None:
+        """How a value becomes a cell's content; None when it is written as it is."""
+        return _TO_CELL.get(self.unit)
 
     @property
     def number_format(self) -> str | None:

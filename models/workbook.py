@@ -275,14 +275,18 @@ def _rows(grid: _Grid, start: int) -> Iterator[int]:
             yield r
 
 
+#: The column index of a field the sheet does not have: beyond any row's width.
+_ABSENT: Final = 1 << 30
+#: Reads one field of a row from its cell's value: the typed value, the default, or None after an issue.
+_FieldReader = Callable[[CellValue], Any]
+
+
 class _BudgetReader:
-    """Lines from the Budget sheet."""
+    """Lines from the Budget sheet, each field read as :data:`models.schema.LINE_FIELDS` says."""
 
     def __init__(self, reader: _Reader, grid: _Grid) -> None:
         self.reader = reader
         self.grid = grid
-        #: Parsed values of repeated text cells (kinds, curves, yes/no), by field.
-        self._parsed: dict[str, dict[str, object]] = {}
         self._row = 0
         self._columns: dict[str, int] = {}
 
@@ -293,12 +297,14 @@ class _BudgetReader:
         if header is None:
             return [], {}, {}
         header_row, columns = header
+        self._columns = columns
         used = set(columns.values())
         for c, value in enumerate(self.grid.rows[header_row]):
             if c not in used and isinstance(value, str) and value.strip():
                 self.reader.notes.append(
                     f"Budget column {column_letter(c + 1)} ({value.strip()!r}) is not used"
                 )
+        readers = [(f.attr, columns.get(f.attr, _ABSENT), self._field_reader(f)) for f in LINE_FIELDS]
         lines: list[Line] = []
         inferred: dict[str, Kind] = {}
         count = max(len(self.grid.rows) - header_row - 1, 1)
@@ -306,7 +312,7 @@ class _BudgetReader:
         for r in _rows(self.grid, header_row + 1):
             if r % step == 0:
                 self.reader.progress(0.3 + 0.6 * (r - header_row) / count, f"Reading line {r - header_row:,}")
-            line = self._line(r, columns, kinds_from_functions, inferred)
+            line = self._line(r, readers, kinds_from_functions, inferred)
             if line is not None:
                 lines.append(line)
         return lines, columns, inferred
@@ -314,25 +320,22 @@ class _BudgetReader:
     def _line(
         self,
         r: int,
-        columns: dict[str, int],
+        readers: Sequence[tuple[str, int, _FieldReader]],
         kinds_from_functions: dict[str, Kind],
         inferred: dict[str, Kind],
     ) -> Line | None:
         values = self.grid.rows[r]
         width = len(values)
-        raw = {
-            f.attr: values[c] if (c := columns.get(f.attr)) is not None and c < width else None
-            for f in LINE_FIELDS
-        }
-        self._row, self._columns = r, columns
-        name_raw = raw["name"]
-        if is_blank(raw["function"]) and not is_blank(name_raw):
+        self._row = r
+        name_col, function_col = self._columns["name"], self._columns["function"]
+        name_raw = values[name_col] if name_col < width else None
+        if is_blank(values[function_col] if function_col < width else None) and not is_blank(name_raw):
             label = header_key(str(name_raw))
             if label in _TOTAL_NAMES or label.startswith("total"):
                 self.reader.notes.append(f"Budget row {r + 1} ({name_raw!s}) is a total row and is skipped")
                 return None
         before = len(self.reader.issues)
-        typed = {f.attr: self._read(f, raw[f.attr]) for f in LINE_FIELDS}
+        typed = {attr: read(values[c] if c < width else None) for attr, c, read in readers}
         if len(self.reader.issues) > before or any(typed[attr] is None for attr in REQUIRED):
             return None
         if typed["kind"] is None:
@@ -344,68 +347,76 @@ class _BudgetReader:
             typed["kind"] = kind
         return Line(**typed, source_row=r + 1)
 
-    def _read(self, spec: Field, value: CellValue) -> Any:
-        """One field of the row: its typed value, its default when blank, None after an issue."""
-        reading = spec.reading
-        if reading is Reading.TEXT:
-            return self._text(spec.attr, value, required=spec.required)
-        if reading is Reading.AMOUNT:
-            default = spec.default if isinstance(spec.default, float) else None
-            return self._amount(spec.attr, value, spec.parse, default, required=spec.required)
-        if reading is Reading.WORD:
-            return self._other(spec.attr, value, spec.parse, spec.default)
-        if type(value) is float and 0.0 <= value <= 1.0:
-            return value
-        if (value is None or value == "") and not self.grid.may_hide:
-            return spec.default
-        percent = self.grid.formatted_percent(self._row, self._columns.get(spec.attr), above_one=True)
-        return self._cell(spec.attr).read(partial(spec.parse, percent_format=percent), default=spec.default)
-
-    # Fast paths for the common cell, each falling back to the full reader
-    # (with its messages) for anything else.
-
     def _cell(self, fld: str) -> _Cell:
         return _Cell(self.reader, self.grid, self._row, self._columns.get(fld), LABELS[fld])
 
-    def _text(self, fld: str, value: CellValue, *, required: bool = True) -> str | None:
-        plain = (
-            type(value) is str
-            and value != ""
-            and value.isprintable()
-            and value == value.strip()
-            and "  " not in value
-        )
-        if plain and str(value).upper() not in cells.ERROR_VALUES:
-            return str(value)
-        return self._cell(fld).read(cells.read_text, required=required)
+    def _field_reader(self, spec: Field) -> _FieldReader:
+        """How one field's cells are read: a fast path for the common cell, else the full reader.
 
-    def _amount(
-        self,
-        fld: str,
-        value: CellValue,
-        parse: Callable[[CellValue], float],
-        default: float | None,
-        *,
-        required: bool = False,
-    ) -> float | None:
-        if type(value) is float and 0.0 <= value < math.inf:
-            return value
-        if (value is None or value == "") and not required and not self.grid.may_hide:
-            return default
-        return self._cell(fld).read(parse, default=default, required=required)
+        The full reader (:class:`_Cell`) gives every message; the fast paths
+        take only what it would take unchanged.
+        """
+        attr, parse, default, required = spec.attr, spec.parse, spec.default, spec.required
+        # A sheet with formulas or error cells: a blank may be a formula with no value.
+        blank_is_default = not required and not self.grid.may_hide
 
-    def _other(
-        self, fld: str, value: CellValue, parse: Callable[[CellValue], _T], default: _T | None
-    ) -> _T | None:
-        if (value is None or value == "") and not self.grid.may_hide:
-            return default
-        cache = self._parsed.setdefault(fld, {})
-        if type(value) is str and value in cache:
-            return cache[value]  # type: ignore[return-value]
-        result = self._cell(fld).read(parse, default=default)
-        if type(value) is str and result is not None:
-            cache[value] = result
-        return result
+        def full(value: CellValue, parser: Callable[[CellValue], Any] = parse) -> Any:
+            return self._cell(attr).read(parser, default=default, required=required)
+
+        if spec.reading is Reading.TEXT:
+            errors = cells.ERROR_VALUES
+
+            def text(value: CellValue) -> Any:
+                if (
+                    type(value) is str
+                    and value
+                    and value.isprintable()
+                    and value == value.strip()
+                    and "  " not in value
+                    and value.upper() not in errors
+                ):
+                    return value
+                if blank_is_default and (value is None or value == ""):
+                    return default
+                return full(value)
+
+            return text
+        if spec.reading is Reading.AMOUNT:
+
+            def amount(value: CellValue) -> Any:
+                if type(value) is float and 0.0 <= value < math.inf:
+                    return value
+                if blank_is_default and (value is None or value == ""):
+                    return default
+                return full(value)
+
+            return amount
+        if spec.reading is Reading.WORD:
+            #: Parsed values of repeated text cells (kinds, curves, yes/no).
+            known: dict[str, object] = {}
+
+            def word(value: CellValue) -> Any:
+                if blank_is_default and (value is None or value == ""):
+                    return default
+                if type(value) is str and value in known:
+                    return known[value]
+                result = full(value)
+                if type(value) is str and result is not None:
+                    known[value] = result
+                return result
+
+            return word
+
+        def fraction(value: CellValue) -> Any:
+            if type(value) is float and 0.0 <= value <= 1.0:
+                return value
+            if blank_is_default and (value is None or value == ""):
+                return default
+            column = self._columns.get(attr)
+            percent = self.grid.formatted_percent(self._row, column, above_one=True)
+            return full(value, partial(parse, percent_format=percent))
+
+        return fraction
 
 
 def _read_functions(reader: _Reader, grid: _Grid) -> list[FunctionRule]:

@@ -134,7 +134,7 @@ class BlockSheet(Worksheet):  # type: ignore[misc]
                     if not -math.inf < value < math.inf:
                         raise ValueError(f"{value!r} cannot be written to a worksheet")
                     append(f"{start}{numbers[c]}{value!r}</v></c>")
-                elif kind is str:
+                elif kind is str or isinstance(value, str):  # words of an enum too
                     text = escaped.get(value)
                     if text is None:
                         text = escaped[value] = _text(value)
