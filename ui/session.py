@@ -3,13 +3,13 @@
 The :class:`Session` owns the state and the decisions (what a stale result
 means, what opening a workbook or a project does, when to autosave, whether
 to offer recovered work); the window observes its :class:`Event` s and
-renders. Long work goes through an injected :class:`Executor`:
-:class:`SyncExecutor` runs it at once (tests, start-up), the window's runs it
-on the thread pool. Nothing here imports Qt, so a test drives a whole
+renders. Long work goes through an injected :class:`~ui.events.Executor`:
+:class:`~ui.events.SyncExecutor` runs it at once (tests, start-up), the
+window's runs it on the thread pool. Nothing here imports Qt, so a test drives a whole
 session as a user would, without a window.
 
 Every change (an edit of the plan, a change of the scenario list) is a
-:class:`Command` on the :class:`History`; the project is unsaved while the
+:class:`~ui.history.Command` on the :class:`~ui.history.History`; the project is unsaved while the
 history is not at its clean mark.
 """
 
@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Final, Generic, ParamSpec, Protocol, TypeVar
+from typing import Final, TypeVar
 
 from models.compare import Compared, Comparison, compare
 from models.domain import Plan
@@ -42,18 +42,14 @@ from models.workbook import ImportReport, read_plan
 from planner.explain import apply_fix
 from planner.insight import balance_frontier, price_of_balance
 from planner.solve import solve, was_cancelled
+from ui.events import Event, Executor, Progress, SyncExecutor
+from ui.history import Command, History
 
 __all__ = [
     "MESSAGES",
     "RECOVERY_SUFFIX",
     "Answer",
-    "Command",
-    "Event",
-    "Executor",
-    "History",
-    "Progress",
     "Session",
-    "SyncExecutor",
     "recovery_path",
 ]
 
@@ -84,130 +80,9 @@ MESSAGES: Final = {
 }
 RECOVERY_SUFFIX: Final = ".recovery"
 
-P = ParamSpec("P")
-T = TypeVar("T")
 _Outcome = TypeVar("_Outcome")
-Progress = Callable[[float, str], None]
 #: What to do with unsaved changes: "save", "discard" or "cancel".
 Answer = str
-
-
-class Event(Generic[P]):
-    """A list of plain callbacks, called in the order they were connected."""
-
-    def __init__(self) -> None:
-        self._callbacks: list[Callable[P, None]] = []
-
-    def connect(self, callback: Callable[P, None]) -> None:
-        self._callbacks.append(callback)
-
-    def emit(self, *args: P.args, **kwargs: P.kwargs) -> None:
-        for callback in list(self._callbacks):
-            callback(*args, **kwargs)
-
-
-class Executor(Protocol):
-    """Runs long work and hands its result to ``done`` (on the session's thread).
-
-    ``kind`` names the kind of work ("solve", "import", "export", "insight",
-    "frontier", "work"); an executor may drop a result that a newer job of the
-    same kind has made stale. A failure is the executor's to report.
-    """
-
-    def submit(self, work: Callable[[Progress], T], done: Callable[[T], None], *, kind: str = "work") -> None:
-        """Run ``work(progress)``, then ``done(result)``."""
-
-
-class SyncExecutor:
-    """Runs work at once, on the caller's thread; failures are raised, or kept in ``failures``."""
-
-    def __init__(self, *, keep_failures: bool = False) -> None:
-        self.keep_failures = keep_failures
-        self.failures: list[Exception] = []
-        self.kinds: list[str] = []
-
-    def submit(self, work: Callable[[Progress], T], done: Callable[[T], None], *, kind: str = "work") -> None:
-        self.kinds.append(kind)
-        try:
-            result = work(lambda _fraction, _message: None)
-        except Exception as error:
-            if not self.keep_failures:
-                raise
-            self.failures.append(error)
-            return
-        done(result)
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    """One undoable change: the plan or the project before and after it."""
-
-    before: Plan | Project
-    after: Plan | Project
-    text: str
-
-
-class History:
-    """A stack of commands with a position and a clean mark (the state last saved or opened)."""
-
-    def __init__(self) -> None:
-        self.commands: list[Command] = []
-        self.index = 0
-        self.clean_index: int | None = 0
-
-    def __len__(self) -> int:
-        return len(self.commands)
-
-    @property
-    def clean(self) -> bool:
-        return self.index == self.clean_index
-
-    @property
-    def undo_text(self) -> str:
-        return self.commands[self.index - 1].text if self.can_undo else ""
-
-    @property
-    def redo_text(self) -> str:
-        return self.commands[self.index].text if self.can_redo else ""
-
-    @property
-    def can_undo(self) -> bool:
-        return self.index > 0
-
-    @property
-    def can_redo(self) -> bool:
-        return self.index < len(self.commands)
-
-    def push(self, command: Command) -> None:
-        """Add ``command`` after the current position; the commands that were undone go."""
-        if self.clean_index is not None and self.clean_index > self.index:
-            self.clean_index = None  # the clean state was among the undone commands: unreachable
-        del self.commands[self.index :]
-        self.commands.append(command)
-        self.index += 1
-
-    def undo(self) -> Command | None:
-        if not self.can_undo:
-            return None
-        self.index -= 1
-        return self.commands[self.index]
-
-    def redo(self) -> Command | None:
-        if not self.can_redo:
-            return None
-        self.index += 1
-        return self.commands[self.index - 1]
-
-    def set_clean(self) -> None:
-        self.clean_index = self.index
-
-    def reset_clean(self) -> None:
-        """No state in the history is the saved one (the project's plan was replaced)."""
-        self.clean_index = None
-
-    def clear(self) -> None:
-        self.commands.clear()
-        self.index, self.clean_index = 0, 0
 
 
 def recovery_path(project: Path) -> Path:

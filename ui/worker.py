@@ -15,9 +15,10 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
-__all__ = ["BUSY_KINDS", "Progress", "QtExecutor", "Runner"]
+from ui.events import Progress
 
-Progress = Callable[[float, str], None]
+__all__ = ["BUSY_KINDS", "QtExecutor", "Runner"]
+
 T = TypeVar("T")
 
 

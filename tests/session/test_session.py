@@ -19,7 +19,9 @@ from models.result import Result, Status
 from models.workbook import read_plan
 from planner.solve import was_cancelled
 from tests.conftest import ROOT, SAMPLE, infeasible_plan, write_book
-from ui.session import MESSAGES, Command, History, Progress, Session, SyncExecutor, recovery_path
+from ui.events import Progress, SyncExecutor
+from ui.history import Command, History
+from ui.session import MESSAGES, Session, recovery_path
 
 
 class Deferred:
