@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import time
@@ -32,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     # The session (the core, numpy, the solvers) before Qt: once PySide6 is
     # loaded every later import goes through its import hook (about 40 ms
     # of a cold start).
-    import ui.session  # noqa: F401
+    importlib.import_module("ui.session")
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
