@@ -25,9 +25,9 @@ from models.domain import (
     RatioRule,
     default_kind,
     function_key,
-    validate,
 )
 from models.schema import line_field, setting
+from models.validation import validate
 
 __all__ = [
     "EditError",

@@ -29,8 +29,10 @@ __all__ = [
     "CHECKS",
     "FUNCTION_COLUMNS",
     "LINE_FIELDS",
+    "NOT_FINITE",
     "POLICY_SETTINGS",
     "Field",
+    "Minimum",
     "Reading",
     "Setting",
     "Unit",
@@ -63,6 +65,17 @@ class Reading(StrEnum):
     AMOUNT = "amount"  # a number of 0 or more is taken as it is
     WORD = "word"  # text read once per distinct value
     FRACTION = "fraction"  # a number in [0, 1] is taken as it is; above 1 its percent format decides
+
+
+class Minimum(StrEnum):
+    """The least a number field may hold."""
+
+    ZERO = "zero"  # 0 or more
+    POSITIVE = "positive"  # above 0
+
+
+#: What a value that is not a finite number is said to be.
+NOT_FINITE: Final = "is not a finite number"
 
 
 def _show_number(value: object) -> str:
@@ -177,10 +190,22 @@ class Field:
     editable: bool = True
     choices: tuple[str, ...] = ()  # the drop-down's words
     width: float = 12  # column width in an exported workbook
+    #: The least a number may be (checked on every plan, however it was made).
+    minimum: Minimum | None = None
 
     def text(self, value: object) -> str:
         """The value as the window's table shows it."""
         return _SHOW[self.unit](value)
+
+    def problem(self, value: object) -> str | None:
+        """What is wrong with a value of this field (``is negative``), or None."""
+        if self.minimum is None or not isinstance(value, int | float):
+            return None
+        if not math.isfinite(value):
+            return NOT_FINITE
+        if self.minimum is Minimum.POSITIVE and not value > 0:
+            return "must be above 0"
+        return "is negative" if value < 0 else None
 
     def edit_text(self, value: object) -> str:
         return _edit_text(self.unit, value)
@@ -269,6 +294,7 @@ LINE_FIELDS: Final = (
         "Today's spend on the line (0 or more)",
         required=True,
         width=15,
+        minimum=Minimum.ZERO,
     ),
     Field(
         "floor",
@@ -280,6 +306,7 @@ LINE_FIELDS: Final = (
         Reading.AMOUNT,
         "The least the line may receive (default 0)",
         width=15,
+        minimum=Minimum.ZERO,
     ),
     Field(
         "cap",
@@ -291,6 +318,7 @@ LINE_FIELDS: Final = (
         Reading.AMOUNT,
         "The most the line may receive (default: no cap)",
         width=15,
+        minimum=Minimum.ZERO,
     ),
     Field(
         "weight",
@@ -305,6 +333,7 @@ LINE_FIELDS: Final = (
         Reading.AMOUNT,
         "Value of one unit of money spent on the line, before it saturates (default 1)",
         width=8,
+        minimum=Minimum.ZERO,
     ),
     Field(
         "curve",
@@ -330,6 +359,7 @@ LINE_FIELDS: Final = (
         Reading.WORD,
         "Spend at which the line's marginal value has halved (default: its current spend)",
         width=15,
+        minimum=Minimum.POSITIVE,
     ),
     Field(
         "locked",
@@ -353,6 +383,7 @@ LINE_FIELDS: Final = (
         Reading.FRACTION,
         "The most the line may move against its current spend, e.g. 15% (overrides the plan's change limit)",
         width=11,
+        minimum=Minimum.ZERO,
     ),
 )
 _FIELDS_BY_ATTR: Final = {f.attr: f for f in LINE_FIELDS}

@@ -34,7 +34,6 @@ from models.domain import (
     RatioRule,
     default_kind,
     function_key,
-    validate,
 )
 from models.fields import header_key
 from models.issues import Issue, column_letter
@@ -47,6 +46,7 @@ from models.schema import (
     Reading,
     policy_from_settings,
 )
+from models.validation import validate
 from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workbook_file
 
 __all__ = ["ImportReport", "header_key", "read_plan"]

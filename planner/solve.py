@@ -34,8 +34,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from models.domain import Curve, Kind, Objective, Plan, function_key, validate
+from models.domain import Curve, Kind, Objective, Plan, function_key
 from models.result import Impact, Result, RuleReport, Status
+from models.validation import validate
 from planner import explain
 from planner.curves import refine
 from planner.model import DU, LpModel, build_problem, coupling_rows, half_returns

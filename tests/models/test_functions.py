@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from models.domain import Basis, Bound, FunctionRule, Kind, Line, Plan, Policy, RatioRule, validate
+from models.domain import Basis, Bound, FunctionRule, Kind, Line, Plan, Policy, RatioRule
 from models.edits import set_function_bound, set_line_field
 from models.functions import KEY_FUNCTIONS, canonical, default_kind, function_key
+from models.validation import validate
 from models.workbook import read_plan
 from planner.solve import solve
 

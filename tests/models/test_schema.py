@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.domain import Basis, Bound, Checks, FunctionRule, Kind, Line, Plan, Policy, RatioRule, validate
+from models.domain import Basis, Bound, Checks, FunctionRule, Kind, Line, Plan, Policy, RatioRule
 from models.edits import parse_line_field, parse_setting
 from models.export import write_result
 from models.schema import (
@@ -32,6 +33,7 @@ from models.schema import (
     markdown_budget_table,
     markdown_settings_table,
 )
+from models.validation import validate
 from models.workbook import read_plan
 from tests.conftest import ROOT, SAMPLE
 
@@ -252,3 +254,21 @@ def test_solve_json_sends_every_field_of_every_line() -> None:
     assert set(lines[0]) == {f.attr for f in LINE_FIELDS} | {"source_row"}
     assert lines[0]["source_row"] == plan.lines[0].source_row
     assert set(data["plan"]["settings"]) == {s.attr for s in POLICY_SETTINGS}
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"weight": -1.0}, "Weight -1 of 'Payroll' is negative"),
+        ({"half_return": 0.0}, "Half-return 0 of 'Payroll' must be above 0"),
+        ({"current": math.nan}, "Current of 'Payroll' is not a finite number"),
+        ({"max_change": -0.1}, "Max change -10% of 'Payroll' is negative"),
+        ({"cap": -5.0, "floor": 0.0}, "Cap -5 of 'Payroll' is negative"),
+    ],
+)
+def test_a_line_is_checked_against_the_bounds_of_its_fields(changes: dict[str, Any], message: str) -> None:
+    line = dataclasses.replace(Line("Payroll", "HR", Kind.INTERNAL, 100.0, source_row=7), **changes)
+    issues = validate(Plan((line,)), {f.attr: chr(ord("A") + k) for k, f in enumerate(LINE_FIELDS)})
+    assert [issue.message for issue in issues][:1] == [message]
+    spec = next(f for f in LINE_FIELDS if f.attr == next(iter(changes)))
+    assert issues[0].row == 7 and issues[0].column == chr(ord("A") + LINE_FIELDS.index(spec))
