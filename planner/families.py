@@ -145,16 +145,35 @@ def _function_places(plan: Plan) -> dict[str, int]:
 
 
 class _FunctionBound(RuleFamily):
-    """A bound on a function's total; floors and caps share this shape."""
+    """A bound on a function's total; floors and caps share this shape.
+
+    Relaxed by moving the bound by the relaxation's amount (a floor down, not
+    below 0; a cap up).
+    """
 
     sense: ClassVar[Sense]
-    word: ClassVar[str]  # "floor" or "cap"
+    #: The :class:`FunctionRule` attribute that holds the bound: "floor" or "cap".
+    word: ClassVar[str]
+    verb: ClassVar[str]  # what the fix does: "lower" or "raise"
 
-    @abstractmethod
-    def bound(self, rule: FunctionRule) -> Bound | None: ...
+    def bound(self, rule: FunctionRule) -> Bound | None:
+        bound: Bound | None = getattr(rule, self.word)
+        return bound
 
-    @abstractmethod
-    def with_bound(self, rule: FunctionRule, bound: Bound) -> FunctionRule: ...
+    def with_bound(self, rule: FunctionRule, bound: Bound) -> FunctionRule:
+        return replace(rule, floor=bound) if self.word == "floor" else replace(rule, cap=bound)
+
+    def fix(self, plan: Plan, relaxed: Sequence[Relaxed], x: Sequence[float]) -> Fix:
+        item = _only(relaxed)
+        row, amount = item.row, item.amount
+        new = max(row.rhs - amount, 0.0) if self.sense is Sense.GE else row.rhs + amount
+        return Fix(
+            row.key,
+            f"the {row.subject} {self.word}",
+            row.rhs,
+            new,
+            f"{self.verb} the {row.subject} {self.word} by {_amount(amount)} (to {_amount(new)})",
+        )
 
     def rows(self, plan: Plan) -> list[Row]:
         rows: list[Row] = []
@@ -199,25 +218,7 @@ class FunctionFloor(_FunctionBound):
 
     family = Family.FUNCTION_FLOOR
     sense = Sense.GE
-    word = "floor"
-
-    def bound(self, rule: FunctionRule) -> Bound | None:
-        return rule.floor
-
-    def with_bound(self, rule: FunctionRule, bound: Bound) -> FunctionRule:
-        return replace(rule, floor=bound)
-
-    def fix(self, plan: Plan, relaxed: Sequence[Relaxed], x: Sequence[float]) -> Fix:
-        item = _only(relaxed)
-        row, amount = item.row, item.amount
-        new = max(row.rhs - amount, 0.0)
-        return Fix(
-            row.key,
-            f"the {row.subject} floor",
-            row.rhs,
-            new,
-            f"lower the {row.subject} floor by {_amount(amount)} (to {_amount(new)})",
-        )
+    word, verb = "floor", "lower"
 
 
 class FunctionCap(_FunctionBound):
@@ -229,25 +230,7 @@ class FunctionCap(_FunctionBound):
 
     family = Family.FUNCTION_CAP
     sense = Sense.LE
-    word = "cap"
-
-    def bound(self, rule: FunctionRule) -> Bound | None:
-        return rule.cap
-
-    def with_bound(self, rule: FunctionRule, bound: Bound) -> FunctionRule:
-        return replace(rule, cap=bound)
-
-    def fix(self, plan: Plan, relaxed: Sequence[Relaxed], x: Sequence[float]) -> Fix:
-        item = _only(relaxed)
-        row, amount = item.row, item.amount
-        new = row.rhs + amount
-        return Fix(
-            row.key,
-            f"the {row.subject} cap",
-            row.rhs,
-            new,
-            f"raise the {row.subject} cap by {_amount(amount)} (to {_amount(new)})",
-        )
+    word, verb = "cap", "raise"
 
 
 def _share_at(plan: Plan, x: Sequence[float]) -> float:
