@@ -92,7 +92,8 @@ def _bound_cell(out: _Book, bound: Bound | None) -> tuple[object, Format | None]
     if bound is None:
         return None, None
     if bound.basis is Basis.AMOUNT:
-        return bound.value, out.money
+        # A number between 0 and 1 would read back as ambiguous (a share or an amount?): text is not.
+        return (repr(bound.value), None) if 0 < bound.value < 1 else (bound.value, out.money)
     if bound.basis is Basis.BUDGET:
         return bound.value, out.percent
     return f"{bound.value * 100:.10g}% of current", None

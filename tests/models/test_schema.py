@@ -180,6 +180,7 @@ def _bound(draw: st.DrawFn) -> Bound | None:
         st.one_of(
             st.none(),
             _excel(1, 1e8).map(lambda v: Bound(v, Basis.AMOUNT)),
+            _excel(1e-3, 1).map(lambda v: Bound(v, Basis.AMOUNT)),
             st.integers(0, 100).map(lambda n: Bound(n / 200, Basis.BUDGET)),
             st.integers(0, 300).map(lambda n: Bound(n / 200, Basis.CURRENT)),
         )
