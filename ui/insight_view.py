@@ -156,6 +156,13 @@ class FrontierView(QWidget):
         splitter.addWidget(self.chart_view)
         layout.addWidget(splitter, 1)
 
+    def mark_stale(self) -> None:
+        """The plan changed: the frontier shown (or being computed) is not this plan's."""
+        self.export_button.setEnabled(False)
+        self.info.setText(
+            "The plan has changed since this frontier was computed: compute it again for the plan as it is."
+        )
+
     def show_frontier(self, frontier: Frontier) -> None:
         self.frontier = frontier
         self.export_button.setEnabled(bool(frontier.points))

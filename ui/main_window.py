@@ -106,6 +106,8 @@ class MainWindow(QMainWindow):
         self.session = session or Session(self.executor, untitled_recovery=untitled_recovery())
         #: Whether the workbook being opened goes into the recent files.
         self._remember_opened = True
+        #: The plan whose frontier the Frontier tab shows or is computing.
+        self._frontier_plan: Plan | None = None
         self._solve_timer = QTimer(self)
         self._solve_timer.setSingleShot(True)
         self._solve_timer.setInterval(SOLVE_DELAY_MS)
@@ -313,6 +315,9 @@ class MainWindow(QMainWindow):
     def _on_session_plan_changed(self, plan: Plan) -> None:
         """Show the plan and solve it shortly (edits in quick succession give one solve)."""
         self.budget_model.set_plan(plan)
+        if self._frontier_plan is not None and self._frontier_plan != plan:
+            self._frontier_plan = None
+            self.frontier_view.mark_stale()
         # The panels follow in a later turn of the event loop, so that no
         # single step keeps the window from responding.
         QTimer.singleShot(FOLLOW_UP_MS, self, self._show_policy)
@@ -368,6 +373,7 @@ class MainWindow(QMainWindow):
 
     def compute_frontier(self) -> None:
         if self.session.compute_frontier():
+            self._frontier_plan = self.session.plan
             self.frontier_view.info.setText("Computing the frontier…")
 
     def _on_session_frontier_changed(self, frontier: Frontier) -> None:

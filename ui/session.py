@@ -63,6 +63,7 @@ MESSAGES: Final = {
     "exported": "Exported to {path}",
     "export_failed": "The allocation could not be exported",
     "no_result": "There is no allocation to export yet; the plan is being solved",
+    "stale_frontier": "The plan has changed since the frontier was computed: compute it again to export it",
     "solving": "Solving…",
     "infeasible": "The plan's rules cannot all hold: see why, and choose a fix",
     "error": "Something went wrong",
@@ -202,14 +203,7 @@ class Session:
         self.path = path
         self._set_title(f"Fulcrum — {path.name}" if path else "Fulcrum")
         if report is not None:
-            notes = (
-                *report.notes,
-                *(
-                    f"Function {f!r} was taken as {k.value} (no Kind given)"
-                    for f, k in report.inferred_kinds.items()
-                ),
-            )
-            self._set_report(report.issues, notes)
+            self._set_report(report.issues, report.notes)
         self.show_plan(plan)
         self.loaded.emit(plan)
 
@@ -383,7 +377,7 @@ class Session:
 
     def export_result(self, path: str | Path) -> bool:
         """Write the allocation, with the price of balance and the balance check; False if unsolved."""
-        result = self.result
+        result = self.current_result
         if result is None:
             self.message.emit(MESSAGES["no_result"])
             return False
@@ -404,7 +398,8 @@ class Session:
 
     def export_frontier(self, path: str | Path) -> bool:
         frontier, plan = self.frontier, self.plan
-        if frontier is None:
+        if frontier is None or self.frontier_plan != plan:
+            self.message.emit(MESSAGES["stale_frontier"])
             return False
         target = Path(path)
 

@@ -463,3 +463,34 @@ def test_insight_and_frontier_for_a_plan_that_is_gone_are_stopped(
     assert not asked["insight"]() and not asked["frontier"]()
     session.apply_edit(plan.with_policy(total_budget=30_000_000), "Smaller budget")
     assert asked["insight"]() and asked["frontier"]()
+
+
+def test_an_export_never_pairs_a_plan_with_another_plans_result(tmp_path: Path) -> None:
+    executor = Deferred()
+    session = Session(executor, untitled_recovery=tmp_path / "untitled.recovery")
+    events = Recorder(session)
+    plan = read_plan(SAMPLE).plan
+    assert plan is not None
+    session.load(plan, None)
+    session.solve()
+    executor.run()
+    session.apply_edit(plan.with_policy(total_budget=20_000_000), "Smaller budget")  # not solved yet
+    assert not session.export_result(tmp_path / "out.xlsx")
+    assert executor.jobs == []
+    assert events.args("message")[-1] == (MESSAGES["no_result"],)
+    session.solve()
+    executor.run()
+    assert session.export_result(tmp_path / "out.xlsx")
+    executor.run()
+    book = read_plan(tmp_path / "out.xlsx")
+    assert book.plan is not None and book.plan.budget == 20_000_000
+
+
+def test_the_import_report_lists_each_note_once(session: Session, make_book: Any) -> None:
+    path = make_book(
+        {"Budget": [["Line", "Function", "Current"], ["Payroll", "People ops", 100], ["Ads", "Acq", 50]]}
+    )
+    session.open_workbook(path)
+    assert session.notes
+    assert len(session.notes) == len(set(session.notes))
+    assert any("'People ops' was taken as internal" in note for note in session.notes)

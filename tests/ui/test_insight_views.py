@@ -68,6 +68,12 @@ def test_frontier_computed_shown_and_a_point_loaded(qtbot: QtBot, window: MainWi
     result = solved.args[0]
     assert result.internal_share == pytest.approx(point.internal_share, abs=1e-6)
     assert result.impact.total == pytest.approx(point.impact.total, rel=1e-3)
+    # The frontier on screen is the old plan's now: said, and not exported as this plan's.
+    assert "has changed" in view.info.text()
+    assert not view.export_button.isEnabled()
+    window.export_frontier(tmp_path / "stale.xlsx")
+    assert not (tmp_path / "stale.xlsx").exists()
+    assert "compute it again" in window.status_label.text()
 
 
 def test_floor_price_model_alone(qtmodeltester: object) -> None:
