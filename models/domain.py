@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import TypeVar
 
-from models.formats import money
+from models.formats import money, percent
 from models.functions import Kind, default_kind, function_key, normalise_name
 
 _T = TypeVar("_T")
@@ -69,10 +69,11 @@ class Bound:
         return self.value * current_total
 
     def describe(self) -> str:
+        """The bound as typed: ``1,200,000.5``, ``8%`` or ``95% of current``, exact (to 10 digits)."""
         if self.basis is Basis.AMOUNT:
-            return money(self.value)
-        pct = f"{self.value * 100:g}%"
-        return pct if self.basis is Basis.BUDGET else f"{pct} of current"
+            return money(self.value, 2, trim=True)
+        share = percent(self.value, significant=10)
+        return share if self.basis is Basis.BUDGET else f"{share} of current"
 
 
 @dataclass(frozen=True, slots=True)

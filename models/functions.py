@@ -54,6 +54,7 @@ CANONICAL_FUNCTIONS: Final = (
             "People",
             "People & culture",
             "People and culture",
+            "People culture",
             "People ops",
             "People operations",
         ),

@@ -112,13 +112,20 @@ _SHOW: Final[dict[Unit, Callable[[object], str]]] = {
 
 
 def _edit_text(unit: Unit, value: object) -> str:
-    """A value as the editor starts from: money exact to the cent, shares exact."""
+    """A value as the editor starts from: money to the cent, numbers and shares to 15 digits.
+
+    What the editor starts from is taken as no change when committed as it is
+    (see :meth:`ui.table_models.BudgetModel.setData`), so a value with more
+    decimals than shown is never rounded by opening its editor.
+    """
     if value is None:
         return ""
     if unit is Unit.MONEY and isinstance(value, int | float):
         return money(value, 2, trim=True)
     if unit is Unit.SHARE and isinstance(value, int | float):
-        return f"{value * 100:.10g}%"
+        return f"{value * 100:.15g}%"
+    if unit is Unit.NUMBER and isinstance(value, int | float):
+        return f"{value:.15g}"
     return _SHOW[unit](value)
 
 

@@ -267,6 +267,8 @@ class BudgetModel(OrderedModel):
         field = LINE_FIELDS[index.column()]
         item = self._order[index.row()]
         line = self._plan.lines[item]
+        if str(value) == field.edit_text(getattr(line, field.attr)):
+            return False  # the editor committed what it was given: no change, nothing rounded
         try:
             typed = parse_line_field(field.attr, str(value))
             new = set_line_field(self._plan, item, field.attr, typed)

@@ -106,3 +106,9 @@ def test_spellings_of_one_function_with_two_kinds_are_refused(make_book: Any) ->
     report = read_plan(path)
     assert report.plan is None
     assert any("a function has one kind" in issue.message for issue in report.issues)
+
+
+@pytest.mark.parametrize("name", ["People culture", "People/Culture", "People-Culture", "PEOPLE & CULTURE"])
+def test_people_and_culture_in_any_punctuation_is_hr(name: str) -> None:
+    assert default_kind(name) is Kind.INTERNAL
+    assert function_key(name) == function_key("HR")

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from models.domain import Basis, Bound, Kind, Line, Plan, Policy
+from models.domain import Basis, Bound, FunctionRule, Kind, Line, Plan, Policy
 from models.schema import LINE_FIELDS, POLICY_SETTINGS
 from tests.ui.conftest import TIMEOUT, NewWindow
 from ui.delegates import ChoiceDelegate
@@ -76,9 +76,35 @@ def test_key_functions_are_found_under_their_other_names(qtbot: QtBot, window: M
 
 
 def test_the_rules_panel_shows_the_value_in_force(qtbot: QtBot, window: MainWindow) -> None:
-    _show(qtbot, window, PLAN)
+    rules = (
+        FunctionRule("People ops", floor=Bound(400_000.5)),
+        FunctionRule("Tech", floor=Bound(0.123456789, Basis.BUDGET), cap=Bound(1.05, Basis.CURRENT)),
+    )
+    _show(qtbot, window, PLAN.with_policy(functions=rules))
     panel = window.policy_panel
+    assert panel.key_field("HR", "floor").text() == "400,000.5"
+    assert panel.key_field("IT", "floor").text() == "12.3456789%"
+    assert panel.key_field("IT", "cap").text() == "105% of current"
     assert panel.share_min.text() == "40.3369%"
     tips = {s.attr: s.help for s in POLICY_SETTINGS}
     assert panel.share_min.toolTip() == tips["internal_share_min"]
     assert panel.total_budget.toolTip() == tips["total_budget"]
+
+
+def test_opening_an_editor_and_pressing_enter_changes_nothing(qtbot: QtBot, window: MainWindow) -> None:
+    precise = Plan(
+        (
+            Line("Payroll", "HR", Kind.INTERNAL, 1234.5678, weight=1.23456789, max_change=0.123456789),
+            Line("Ads", "Acquisition", Kind.CUSTOMER, 500.0),
+        )
+    )
+    _show(qtbot, window, precise)
+    model = window.budget_model
+    row = model.row_of(0)
+    for column, field in enumerate(LINE_FIELDS):
+        index = model.index(row, column)
+        assert not model.setData(index, index.data(Qt.ItemDataRole.EditRole)), field.attr
+    assert window.session.plan == precise
+    assert len(window.session.history) == 0
+    column = [f.attr for f in LINE_FIELDS].index("weight")
+    assert model.index(row, column).data(Qt.ItemDataRole.EditRole) == "1.23456789"
