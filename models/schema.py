@@ -363,7 +363,7 @@ LINE_FIELDS: Final = (
         parsers.parse_positive_amount,
         Unit.MONEY,
         None,
-        Reading.WORD,
+        Reading.AMOUNT,
         "Spend at which the line's marginal value has halved (default: its current spend)",
         width=15,
         minimum=Minimum.POSITIVE,

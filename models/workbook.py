@@ -43,6 +43,7 @@ from models.schema import (
     LINE_FIELDS,
     POLICY_SETTINGS,
     Field,
+    Minimum,
     Reading,
     policy_from_settings,
 )
@@ -382,9 +383,11 @@ class _BudgetReader:
 
             return text
         if spec.reading is Reading.AMOUNT:
+            # The least number taken as it is: the smallest above 0, or 0.
+            least = math.nextafter(0.0, 1.0) if spec.minimum is Minimum.POSITIVE else 0.0
 
             def amount(value: CellValue) -> Any:
-                if type(value) is float and 0.0 <= value < math.inf:
+                if type(value) is float and least <= value < math.inf:
                     return value
                 if blank_is_default and (value is None or value == ""):
                     return default
