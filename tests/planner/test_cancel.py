@@ -65,19 +65,12 @@ class Counter:
         return self.stop.is_set()
 
 
-def timed(work: Callable[[], object]) -> tuple[float, object]:
-    started = time.perf_counter()
-    outcome = work()
-    return time.perf_counter() - started, outcome
-
-
 # 2,000 lines are solved by the dual simplex, 10,000 by the interior-point method.
 @pytest.mark.parametrize("lines", [2_000, 10_000])
 def test_a_cancelled_solve_stops_early(lines: int) -> None:
     plan = generated_plan(lines)
     whole = Counter()
-    full_seconds, full = timed(lambda: solve(plan, cancelled=whole))
-    assert full.status is Status.OPTIMAL  # type: ignore[attr-defined]
+    assert solve(plan, cancelled=whole).is_optimal
 
     # Cancelled from another thread once the solver is iterating, as a newer edit would.
     check = Counter()
@@ -89,12 +82,12 @@ def test_a_cancelled_solve_stops_early(lines: int) -> None:
 
     canceller = threading.Thread(target=cancel_when_running)
     canceller.start()
-    seconds, result = timed(lambda: solve(plan, cancelled=check))
+    result = solve(plan, cancelled=check)
     canceller.join()
-    assert was_cancelled(result)  # type: ignore[arg-type]
-    assert result.allocation == {}  # type: ignore[attr-defined]
+    assert was_cancelled(result)
+    assert result.allocation == {}
+    # Stopped within a few solver iterations of being asked, not at the end of the solve.
     assert check.calls < whole.calls / 10
-    assert seconds < full_seconds / 3
 
 
 def test_a_solve_cancelled_between_solver_calls_starts_no_other(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -168,10 +161,28 @@ def test_the_explanation_of_an_infeasible_plan_stops_when_cancelled(monkeypatch:
     solver_calls.clear()
     stop = threading.Event()
     stop.set()
-    assert was_cancelled(solve(plan, cancelled=_counting([], after=1)))
     explain_module.explain_infeasible(plan, cancelled=stop.is_set)
     assert whole > 1
     assert all(outcome.message == CANCELLED for outcome in solver_calls)
+
+
+def test_an_infeasible_plan_cancelled_while_explained_is_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    import planner.explain as explain_module
+
+    plan = generated_plan(200)
+    plan = plan.with_policy(total_budget=0.5 * plan.current_total, internal_share_min=0.9)
+    stop = threading.Event()
+    explain = explain_module.explain_infeasible
+
+    def explained_while_a_newer_edit_arrives(plan: Plan, **kwargs: Any) -> Any:
+        stop.set()
+        return explain(plan, **kwargs)
+
+    monkeypatch.setattr(explain_module, "explain_infeasible", explained_while_a_newer_edit_arrives)
+    assert was_cancelled(solve(plan, cancelled=stop.is_set))
+    stop.clear()
+    monkeypatch.setattr(explain_module, "explain_infeasible", explain)
+    assert solve(plan, cancelled=stop.is_set).status is Status.INFEASIBLE
 
 
 def test_the_price_of_balance_and_the_frontier_stop_when_cancelled() -> None:
