@@ -4,7 +4,9 @@ A finance lead writes "HR", "Human resources" or "People & culture" for the
 same function. The table below maps each spelling to one canonical function
 with its kind; every place that compares function names (the workbook
 reader, the policy panel, Functions-sheet rules, ratio rules, the kind a new
-function is given) goes through :func:`canonical` and :func:`default_kind`.
+function is given) goes through :func:`canonical` and :func:`default_kind`;
+the balance check finds acquisition and existing customers through the two
+:class:`FunctionGroup` s here.
 A function not in the table is known by its own name, and is a customer
 function unless the plan says otherwise.
 """
@@ -17,9 +19,12 @@ from enum import StrEnum
 from typing import Final
 
 __all__ = [
+    "ACQUISITION",
     "CANONICAL_FUNCTIONS",
+    "EXISTING_CUSTOMERS",
     "KEY_FUNCTIONS",
     "CanonicalFunction",
+    "FunctionGroup",
     "Kind",
     "canonical",
     "default_kind",
@@ -93,6 +98,37 @@ _BY_SPELLING: Final = {
 def canonical(name: str) -> CanonicalFunction | None:
     """The canonical function ``name`` is a spelling of, or None for a function not in the table."""
     return _BY_SPELLING.get(spelling_key(name))
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionGroup:
+    """Customer functions the balance check weighs together, known by any of their names.
+
+    A group is not one function: a plan's "Acquisition" and "Growth" stay two
+    functions, both in the acquisition group.
+    """
+
+    name: str
+    spellings: tuple[str, ...]
+
+    def __contains__(self, function: object) -> bool:
+        return isinstance(function, str) and spelling_key(function) in _group_keys(self)
+
+
+@functools.lru_cache(maxsize=16)
+def _group_keys(group: FunctionGroup) -> frozenset[str]:
+    return frozenset(map(spelling_key, group.spellings))
+
+
+#: Money spent winning new customers.
+ACQUISITION: Final = FunctionGroup(
+    "acquisition", ("Acquisition", "Customer acquisition", "New customers", "Growth", "Demand generation")
+)
+#: Money spent on the customers the company has (service and loyalty).
+EXISTING_CUSTOMERS: Final = FunctionGroup(
+    "existing customers",
+    ("Customer service", "Service", "Support", "Loyalty", "Retention", "Customer success"),
+)
 
 
 @functools.lru_cache(maxsize=8192)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from models.domain import Kind, Plan, function_key
 from models.formats import money, percent
+from models.functions import ACQUISITION, EXISTING_CUSTOMERS
 from models.result import Impact, Result
 from models.rules import RuleKey
 
@@ -24,22 +25,6 @@ __all__ = [
     "PriceOfBalance",
     "balance_check",
 ]
-
-ACQUISITION_FUNCTIONS = (
-    "acquisition",
-    "customer acquisition",
-    "new customers",
-    "growth",
-    "demand generation",
-)
-EXISTING_CUSTOMER_FUNCTIONS = (
-    "customer service",
-    "service",
-    "support",
-    "loyalty",
-    "retention",
-    "customer success",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,10 +92,6 @@ class BalanceWarning:
     lines: tuple[str, ...] = ()
 
 
-def _matches(function: str, names: tuple[str, ...]) -> bool:
-    return function_key(function) in names
-
-
 def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
     """Warnings about the allocation, silent on a balanced plan; none unless the result is optimal."""
     if not result.is_optimal:
@@ -150,11 +131,11 @@ def balance_check(plan: Plan, result: Result) -> tuple[BalanceWarning, ...]:
             )
         )
 
-    totals = {function_key(k): v for k, v in result.totals.items()}
-    acquisition = sum(v for k, v in totals.items() if k in ACQUISITION_FUNCTIONS)
-    existing = sum(v for k, v in totals.items() if k in EXISTING_CUSTOMER_FUNCTIONS)
+    totals = result.totals
+    acquisition = sum(v for function, v in totals.items() if function in ACQUISITION)
+    existing = sum(v for function, v in totals.items() if function in EXISTING_CUSTOMERS)
     if acquisition > 0 and acquisition > checks.acquisition_multiple * existing + 1e-9:
-        names = tuple(line.name for line in plan.lines if _matches(line.function, ACQUISITION_FUNCTIONS))
+        names = tuple(line.name for line in plan.lines if line.function in ACQUISITION)
         ratio = "more than any" if existing == 0 else f"{acquisition / existing:.1f} times"
         warnings.append(
             BalanceWarning(

@@ -8,7 +8,14 @@ import pytest
 
 from models.domain import Basis, Bound, FunctionRule, Kind, Line, Plan, Policy, RatioRule
 from models.edits import set_function_bound, set_line_field
-from models.functions import KEY_FUNCTIONS, canonical, default_kind, function_key
+from models.functions import (
+    ACQUISITION,
+    EXISTING_CUSTOMERS,
+    KEY_FUNCTIONS,
+    canonical,
+    default_kind,
+    function_key,
+)
 from models.validation import validate
 from models.workbook import read_plan
 from planner.solve import solve
@@ -112,3 +119,28 @@ def test_spellings_of_one_function_with_two_kinds_are_refused(make_book: Any) ->
 def test_people_and_culture_in_any_punctuation_is_hr(name: str) -> None:
     assert default_kind(name) is Kind.INTERNAL
     assert function_key(name) == function_key("HR")
+
+
+def test_the_balance_checks_groups_know_their_functions_in_any_punctuation() -> None:
+    assert "Customer-service" in EXISTING_CUSTOMERS
+    assert "customer  success" in EXISTING_CUSTOMERS
+    assert "Demand Generation" in ACQUISITION
+    assert "Acquisition" not in EXISTING_CUSTOMERS
+    assert "HR" not in ACQUISITION
+
+
+def test_acquisition_against_existing_customers_whatever_the_spelling() -> None:
+    from models.insight import balance_check
+
+    plan = Plan(
+        (
+            Line("Ads", "Demand-generation", Kind.CUSTOMER, 300.0),
+            Line("Desk", "Customer-service", Kind.CUSTOMER, 100.0),
+        ),
+        Policy(total_budget=400.0, spend_whole_budget=True),
+    )
+    result = solve(plan)
+    assert result.is_optimal
+    warned = {w.code: w for w in balance_check(plan, result)}
+    assert result.totals["Demand-generation"] > 2 * result.totals["Customer-service"]
+    assert warned["acquisition"].lines == ("Ads",)
