@@ -28,7 +28,16 @@ from models.compare import Compared, Comparison, Row
 from models.domain import Basis, Bound, Plan, function_key
 from models.insight import BalanceWarning, Frontier, PriceOfBalance
 from models.result import Result
-from models.schema import BUDGET_SHEET, LINE_FIELDS, POLICY_SETTINGS, Field, Unit, line_field
+from models.schema import (
+    BUDGET_SHEET,
+    FUNCTIONS_SHEET,
+    LINE_FIELDS,
+    POLICY_SETTINGS,
+    POLICY_SHEET,
+    Field,
+    Unit,
+    line_field,
+)
 from models.xlsx_block import FORMULA_START, BlockSheet
 
 __all__ = ["ExportError", "write_comparison", "write_frontier", "write_result"]
@@ -220,7 +229,7 @@ def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
 
 def _write_functions(out: _Book, plan: Plan, result: Result | None) -> None:
     headers = ("Function", "Kind", "Floor", "Cap", "Current", "Allocated", "Change", "Change %", "Share")
-    sheet = out.sheet("Functions", headers, (24, 10, 18, 18, 15, 15, 15, 10, 10))
+    sheet = out.sheet(FUNCTIONS_SHEET, headers, (24, 10, 18, 18, 15, 15, 15, 10, 10))
     current = plan.function_current()
     allocated_total = sum(result.allocation.values()) if result and result.is_optimal else 0.0
     for r, function in enumerate(plan.functions(), start=1):
@@ -266,7 +275,7 @@ def _write_budget(out: _Book, plan: Plan) -> None:
 
 def _write_policy(out: _Book, plan: Plan) -> None:
     """Every policy setting (:data:`models.schema.POLICY_SETTINGS`) that is not at its default."""
-    sheet = out.sheet("Policy", ("Setting", "Value"), (26, 44))
+    sheet = out.sheet(POLICY_SHEET, ("Setting", "Value"), (26, 44))
     r = 1
     for spec in POLICY_SETTINGS:
         for value in spec.values(plan.policy):

@@ -4,16 +4,17 @@ Each entry says what a field or setting is called (its attribute, its label,
 the header words finance people use for it), how a typed value is read
 (the same parser for a workbook cell and for what is typed in the window),
 how it is shown, its default, its unit, whether the window edits it, and a
-one-line help text. The workbook reader and writer, the window's Budget
-table, its editors and drop-downs, ``solve --json`` and the README's
-workbook tables all follow these tables; nothing else lists the fields.
+one-line help text, and the range a number may hold. The workbook reader and
+writer, the plan's validation, the window's Budget table, its editors,
+drop-downs and totals row, the Rules panel's tooltips, ``solve --json`` and
+the README's workbook tables all follow these tables.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from enum import Enum, StrEnum
 from functools import partial
 from typing import Any, Final
@@ -26,11 +27,12 @@ from models.formats import money, percent
 
 __all__ = [
     "BUDGET_SHEET",
-    "CHECKS",
+    "FUNCTIONS_SHEET",
     "FUNCTION_COLUMNS",
     "LINE_FIELDS",
     "NOT_FINITE",
     "POLICY_SETTINGS",
+    "POLICY_SHEET",
     "Field",
     "Minimum",
     "Reading",
@@ -68,10 +70,24 @@ class Reading(StrEnum):
 
 
 class Minimum(StrEnum):
-    """The least a number field may hold."""
+    """The range a number field or setting may hold."""
 
     ZERO = "zero"  # 0 or more
     POSITIVE = "positive"  # above 0
+    FRACTION = "fraction"  # from 0 to 1 (0% to 100%)
+
+
+def _problem(minimum: Minimum | None, value: object) -> str | None:
+    """What is wrong with a number for a field or setting with this range, or None."""
+    if minimum is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if not math.isfinite(value):
+        return NOT_FINITE
+    if minimum is Minimum.POSITIVE and not value > 0:
+        return "must be above 0"
+    if minimum is Minimum.FRACTION and not 0 <= value <= 1:
+        return "must be between 0% and 100%"
+    return "is negative" if value < 0 else None
 
 
 #: What a value that is not a finite number is said to be.
@@ -199,6 +215,8 @@ class Field:
     width: float = 12  # column width in an exported workbook
     #: The least a number may be (checked on every plan, however it was made).
     minimum: Minimum | None = None
+    #: Its values add up to a meaningful total (money a line has, gets or may get).
+    additive: bool = False
 
     def text(self, value: object) -> str:
         """The value as the window's table shows it."""
@@ -206,19 +224,10 @@ class Field:
 
     def problem(self, value: object) -> str | None:
         """What is wrong with a value of this field (``is negative``), or None."""
-        if self.minimum is None or not isinstance(value, int | float):
-            return None
-        if not math.isfinite(value):
-            return NOT_FINITE
-        if self.minimum is Minimum.POSITIVE and not value > 0:
-            return "must be above 0"
-        return "is negative" if value < 0 else None
+        return _problem(self.minimum, value)
 
     def edit_text(self, value: object) -> str:
         return _edit_text(self.unit, value)
-
-    def cell(self, value: object) -> tuple[object, str | None]:
-        return _cell(self.unit, value)
 
     @property
     def to_cell(self) -> Callable[[object], object] | None:
@@ -302,6 +311,7 @@ LINE_FIELDS: Final = (
         required=True,
         width=15,
         minimum=Minimum.ZERO,
+        additive=True,
     ),
     Field(
         "floor",
@@ -314,6 +324,7 @@ LINE_FIELDS: Final = (
         "The least the line may receive (default 0)",
         width=15,
         minimum=Minimum.ZERO,
+        additive=True,
     ),
     Field(
         "cap",
@@ -326,6 +337,7 @@ LINE_FIELDS: Final = (
         "The most the line may receive (default: no cap)",
         width=15,
         minimum=Minimum.ZERO,
+        additive=True,
     ),
     Field(
         "weight",
@@ -403,6 +415,8 @@ FUNCTION_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "cap": (*_FIELDS_BY_ATTR["cap"].synonyms, "functioncap"),
 }
 BUDGET_SHEET: Final = "Budget"
+FUNCTIONS_SHEET: Final = "Functions"
+POLICY_SHEET: Final = "Policy"
 
 
 def line_field(attr: str) -> Field:
@@ -410,9 +424,6 @@ def line_field(attr: str) -> Field:
 
 
 # -- policy settings -------------------------------------------------------------------
-
-#: The balance-check thresholds, by attribute of :class:`~models.domain.Checks`.
-CHECKS: Final = tuple(f.name for f in fields(Checks))
 
 
 @dataclass(frozen=True, slots=True)
@@ -432,6 +443,8 @@ class Setting:
     always: bool = False
     #: Any number of rows (ratio rules).
     repeated: bool = False
+    #: The range a number may hold (checked on every plan, however it was made).
+    minimum: Minimum | None = None
 
     @property
     def check(self) -> str | None:
@@ -455,8 +468,9 @@ class Setting:
             return []
         return [value]
 
-    def text(self, value: object) -> str:
-        return _SHOW[self.unit](value)
+    def problem(self, value: object) -> str | None:
+        """What is wrong with a value of this setting (``is negative``), or None."""
+        return _problem(self.minimum, value)
 
     def edit_text(self, value: object) -> str:
         return _edit_text(self.unit, value)
@@ -478,6 +492,7 @@ POLICY_SETTINGS: Final = (
         Unit.MONEY,
         None,
         "The money to allocate (default: the sum of current spend)",
+        minimum=Minimum.ZERO,
     ),
     Setting(
         "spend_whole_budget",
@@ -501,6 +516,7 @@ POLICY_SETTINGS: Final = (
         None,
         "The smallest share of the money allocated that must go to internal functions, e.g. 25%",
         percent_format=True,
+        minimum=Minimum.FRACTION,
     ),
     Setting(
         "internal_share_max",
@@ -511,6 +527,7 @@ POLICY_SETTINGS: Final = (
         None,
         "The largest share of the money allocated that may go to internal functions",
         percent_format=True,
+        minimum=Minimum.FRACTION,
     ),
     Setting(
         "max_change",
@@ -521,6 +538,7 @@ POLICY_SETTINGS: Final = (
         None,
         "The most any line may move against its current spend, e.g. 25%",
         percent_format=True,
+        minimum=Minimum.ZERO,
     ),
     Setting(
         "objective",
@@ -560,6 +578,7 @@ POLICY_SETTINGS: Final = (
         _DEFAULT_CHECKS.internal_cut,
         "Warn when an internal function is cut by more than this share of its current spend",
         percent_format=True,
+        minimum=Minimum.FRACTION,
     ),
     Setting(
         "check_internal_share",
@@ -570,6 +589,7 @@ POLICY_SETTINGS: Final = (
         _DEFAULT_CHECKS.internal_share,
         "Warn when the internal share of the money allocated falls under this",
         percent_format=True,
+        minimum=Minimum.FRACTION,
     ),
     Setting(
         "check_acquisition_multiple",
@@ -579,6 +599,7 @@ POLICY_SETTINGS: Final = (
         Unit.NUMBER,
         _DEFAULT_CHECKS.acquisition_multiple,
         "Warn when acquisition gets more than this multiple of what goes to existing customers",
+        minimum=Minimum.ZERO,
     ),
     Setting(
         "check_line_share",
@@ -589,6 +610,7 @@ POLICY_SETTINGS: Final = (
         _DEFAULT_CHECKS.line_share,
         "Warn when one line takes more than this share of the budget",
         percent_format=True,
+        minimum=Minimum.FRACTION,
     ),
     Setting(
         "check_concentration",
@@ -599,6 +621,7 @@ POLICY_SETTINGS: Final = (
         _DEFAULT_CHECKS.concentration,
         "Warn when the largest tenth of the lines take more than this share while most others are cut",
         percent_format=True,
+        minimum=Minimum.FRACTION,
     ),
 )
 _SETTINGS_BY_ATTR: Final = {s.attr: s for s in POLICY_SETTINGS}

@@ -13,10 +13,18 @@ from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import Final
 
-from models.domain import Basis, Bound, Kind, Line, Plan, function_key, normalise_name
+from models.domain import Basis, Bound, Kind, Line, Plan, Policy, function_key, normalise_name
 from models.formats import money
 from models.issues import Issue
-from models.schema import BUDGET_SHEET, LINE_FIELDS, NOT_FINITE
+from models.schema import (
+    BUDGET_SHEET,
+    FUNCTIONS_SHEET,
+    LINE_FIELDS,
+    NOT_FINITE,
+    POLICY_SETTINGS,
+    POLICY_SHEET,
+    setting,
+)
 
 __all__ = ["validate"]
 
@@ -24,6 +32,7 @@ __all__ = ["validate"]
 _exact = partial(money, decimals=2, trim=True)
 #: The fields whose values have bounds of their own.
 _BOUNDED: Final = tuple(f for f in LINE_FIELDS if f.minimum is not None)
+_BOUNDED_SETTINGS: Final = tuple(s for s in POLICY_SETTINGS if s.minimum is not None)
 
 
 def _line_issues(lines: Iterable[Line], columns: Mapping[str, str]) -> list[Issue]:
@@ -65,12 +74,16 @@ def _line_issues(lines: Iterable[Line], columns: Mapping[str, str]) -> list[Issu
     return issues
 
 
-def _share_issue(value: float | None, label: str) -> list[Issue]:
-    if value is None:
-        return []
-    if not 0 <= value <= 1:
-        return [Issue("Policy", None, None, f"{label} {value * 100:g}% must be between 0% and 100%")]
-    return []
+def _setting_issues(policy: Policy) -> list[Issue]:
+    """Each policy setting against the range it has in the schema."""
+    issues: list[Issue] = []
+    for spec in _BOUNDED_SETTINGS:
+        value = spec.get(policy)
+        problem = spec.problem(value)
+        if problem is not None:
+            shown = "" if problem == NOT_FINITE else f" {spec.edit_text(value)}"
+            issues.append(Issue(POLICY_SHEET, None, None, f"{spec.label}{shown} {problem}"))
+    return issues
 
 
 def validate(plan: Plan, columns: Mapping[str, str] | None = None) -> list[Issue]:
@@ -92,31 +105,18 @@ def validate(plan: Plan, columns: Mapping[str, str] | None = None) -> list[Issue
 def _validate(plan: Plan, columns: Mapping[str, str]) -> list[Issue]:
     issues = _line_issues(plan.lines, columns)
     if not plan.lines:
-        issues.append(Issue("Budget", None, None, "The plan has no lines"))
+        issues.append(Issue(BUDGET_SHEET, None, None, "The plan has no lines"))
     policy = plan.policy
-    if policy.total_budget is not None and not (
-        math.isfinite(policy.total_budget) and policy.total_budget >= 0
-    ):
-        issues.append(
-            Issue(
-                "Policy",
-                None,
-                None,
-                f"Total budget {_exact(policy.total_budget)} is negative",
-            )
-        )
-    if policy.max_change is not None and policy.max_change < 0:
-        issues.append(Issue("Policy", None, None, "Max change must not be negative"))
-    issues += _share_issue(policy.internal_share_min, "Internal share min")
-    issues += _share_issue(policy.internal_share_max, "Internal share max")
+    issues += _setting_issues(policy)
     smin, smax = policy.internal_share_min, policy.internal_share_max
     if smin is not None and smax is not None and smin > smax:
+        low, high = setting("internal_share_min"), setting("internal_share_max")
         issues.append(
             Issue(
-                "Policy",
+                POLICY_SHEET,
                 None,
                 None,
-                f"Internal share min {smin * 100:g}% is above internal share max {smax * 100:g}%",
+                f"{low.label} {low.edit_text(smin)} is above {high.label.lower()} {high.edit_text(smax)}",
             )
         )
     issues += _function_issues(plan)
@@ -133,7 +133,7 @@ def _function_issues(plan: Plan) -> list[Issue]:
             other = kinds[key][1]
             issues.append(
                 Issue(
-                    "Budget",
+                    BUDGET_SHEET,
                     line.source_row,
                     None,
                     f"Function {line.function!r} is {line.kind} on line {line.name!r} "
@@ -146,7 +146,7 @@ def _function_issues(plan: Plan) -> list[Issue]:
     seen: set[str] = set()
     for rule in plan.policy.functions:
         key = function_key(rule.function)
-        where = ("Functions", rule.source_row, None)
+        where = (FUNCTIONS_SHEET, rule.source_row, None)
         if key in seen:
             issues.append(Issue(*where, f"Function {rule.function!r} is listed twice"))
         seen.add(key)
@@ -187,7 +187,7 @@ def _function_issues(plan: Plan) -> list[Issue]:
     for ratio in plan.policy.ratios:
         issues.extend(
             Issue(
-                "Policy",
+                POLICY_SHEET,
                 ratio.source_row,
                 None,
                 f"Ratio rule {ratio.describe()!r} names function {side!r}, which no line has",
@@ -198,7 +198,7 @@ def _function_issues(plan: Plan) -> list[Issue]:
         if not math.isfinite(ratio.factor) or ratio.factor < 0:
             issues.append(
                 Issue(
-                    "Policy",
+                    POLICY_SHEET,
                     ratio.source_row,
                     None,
                     f"Ratio rule {ratio.describe()!r} has a negative factor",

@@ -565,7 +565,7 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
     if not reader.issues:
         problems = validate(plan, letters)
         reader.issues.extend(
-            Issue(budget_name, i.row, i.column, i.message) if i.sheet == "Budget" else i for i in problems
+            Issue(budget_name, i.row, i.column, i.message) if i.sheet == BUDGET_SHEET else i for i in problems
         )
     row_issues = any(i.sheet == budget_name and i.row for i in reader.issues)
     if not lines and columns and not row_issues and not any("no lines" in i.message for i in reader.issues):

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from models.compare import Compared, Comparison, compare
 from models.domain import Objective, Plan, function_key
 from models.export import ExportError, write_comparison, write_frontier, write_result
-from models.formats import money
+from models.formats import money, percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.issues import Issue
 from models.project import ProjectError, open_project
@@ -143,7 +143,7 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
     print("", file=out)
     print(
         f"Budget {money(plan.budget)}, allocated {money(sum(result.allocation.values()))}"
-        + (f", internal share {share * 100:.1f}%" if share is not None else ""),
+        + (f", internal share {percent(share)}" if share is not None else ""),
         file=out,
     )
     impact = result.impact
@@ -180,7 +180,7 @@ def _solve_command(args: argparse.Namespace) -> int:
         _print_summary(plan, result, sys.stdout)
         if price is not None:
             print(
-                f"Price of balance: customers could gain {price.price:,.0f} impact at most without "
+                f"Price of balance: customers could gain {money(price.price)} impact at most without "
                 f"{', '.join(price.relaxed) or 'the balance rules'}",
                 file=sys.stdout,
             )
@@ -333,13 +333,13 @@ def _print_comparison(comparison: Comparison, out: TextIO) -> None:
     out.write(f"{'Status':<28}" + "".join(f"{s:>{width + 2}}" for s in comparison.statuses) + "\n")
 
     def money_or_dash(value: float | None) -> str:
-        return "-" if value is None else f"{value:,.0f}"
+        return "-" if value is None else money(value)
 
     for row in (*comparison.figures, *comparison.functions):
         out.write(
             f"{row.label[:28]:<28}" + "".join(f"{money_or_dash(v):>{width + 2}}" for v in row.values) + "\n"
         )
-    shares = ["-" if v is None else f"{v * 100:.1f}%" for v in comparison.shares.values]
+    shares = ["-" if v is None else percent(v) for v in comparison.shares.values]
     out.write(f"{'Internal share':<28}" + "".join(f"{s:>{width + 2}}" for s in shares) + "\n")
 
 

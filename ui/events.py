@@ -39,20 +39,7 @@ class Executor(Protocol):
 
 
 class SyncExecutor:
-    """Runs work at once, on the caller's thread; failures are raised, or kept in ``failures``."""
-
-    def __init__(self, *, keep_failures: bool = False) -> None:
-        self.keep_failures = keep_failures
-        self.failures: list[Exception] = []
-        self.kinds: list[str] = []
+    """Runs work at once, on the caller's thread (tests and start-up); a failure is raised."""
 
     def submit(self, work: Callable[[Progress], T], done: Callable[[T], None], *, kind: str = "work") -> None:
-        self.kinds.append(kind)
-        try:
-            result = work(lambda _fraction, _message: None)
-        except Exception as error:
-            if not self.keep_failures:
-                raise
-            self.failures.append(error)
-            return
-        done(result)
+        done(work(lambda _fraction, _message: None))

@@ -404,8 +404,8 @@ class MainWindow(QMainWindow):
             )
             impact = result.impact
             self.impact_label.setText(
-                f"Impact {impact.total:,.0f} "
-                f"(customer {impact.customer:,.0f}, internal {impact.internal:,.0f})"
+                f"Impact {money(impact.total)} "
+                f"(customer {money(impact.customer)}, internal {money(impact.internal)})"
             )
         elif result.status is Status.INFEASIBLE:
             self.status_label.setText(MESSAGES["infeasible"])

@@ -25,7 +25,7 @@ from models.edits import (
 from models.formats import money, percent
 from models.issues import Issue
 from models.result import Result
-from models.schema import LINE_FIELDS, Field, Unit
+from models.schema import LINE_FIELDS, Field
 
 __all__ = ["AllocationModel", "BudgetModel", "HeaderedTable", "IssuesModel", "OrderedModel", "TotalsModel"]
 
@@ -241,25 +241,24 @@ class BudgetModel(OrderedModel):
         return None
 
     def _total_data(self, spec: Field, role: int) -> Any:
-        field = spec.attr
         if role == Qt.ItemDataRole.FontRole:
             return _BOLD
         if role == Qt.ItemDataRole.BackgroundRole:
             return _TOTAL_BACKGROUND
-        if role == Qt.ItemDataRole.TextAlignmentRole and spec.unit is Unit.MONEY:
+        if role == Qt.ItemDataRole.TextAlignmentRole and spec.additive:
             return _RIGHT
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         lines = self._plan.lines
         shown = [lines[i] for i in self._order]
-        if field == "name":
+        if spec is LINE_FIELDS[0]:
             return f"Total ({len(shown)} lines)"
-        if field in ("current", "floor"):
-            return money(sum(getattr(line, field) for line in shown))
-        if field == "cap":
-            caps = [line.cap for line in shown if line.cap is not None]
-            return money(sum(caps)) if caps and len(caps) == len(shown) else ""
-        return ""
+        if not spec.additive:
+            return ""
+        values = [getattr(line, spec.attr) for line in shown]
+        present = [value for value in values if value is not None]
+        # A column with blanks (a line without a cap) has no total.
+        return money(sum(present)) if present and len(present) == len(values) else ""
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if role != Qt.ItemDataRole.EditRole or not index.isValid() or self.is_total(index.row()):

@@ -273,3 +273,23 @@ def test_a_line_is_checked_against_the_bounds_of_its_fields(changes: dict[str, A
     assert [issue.message for issue in issues][:1] == [message]
     spec = next(f for f in LINE_FIELDS if f.attr == next(iter(changes)))
     assert issues[0].row == 7 and issues[0].column == chr(ord("A") + LINE_FIELDS.index(spec))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"total_budget": -5.0}, "Total budget -5 is negative"),
+        ({"internal_share_min": 1.4}, "Internal share min 140% must be between 0% and 100%"),
+        ({"max_change": math.inf}, "Max change is not a finite number"),
+        ({"checks": Checks(line_share=1.2)}, "Warn line share 120% must be between 0% and 100%"),
+        ({"checks": Checks(acquisition_multiple=-1.0)}, "Warn acquisition multiple -1 is negative"),
+        (
+            {"internal_share_min": 0.6, "internal_share_max": 0.4},
+            "Internal share min 60% is above internal share max 40%",
+        ),
+    ],
+)
+def test_policy_settings_are_checked_against_their_ranges(changes: dict[str, Any], message: str) -> None:
+    plan = Plan((Line("Payroll", "HR", Kind.INTERNAL, 100.0),)).with_policy(**changes)
+    assert [issue.message for issue in validate(plan)] == [message]
+    assert validate(plan)[0].sheet == "Policy"
