@@ -410,6 +410,10 @@ class MainWindow(QMainWindow):
         elif result.status is Status.INFEASIBLE:
             self.status_label.setText(MESSAGES["infeasible"])
             self.impact_label.setText("")
+        elif result.status is Status.INVALID_INPUT and result.issues:
+            self.status_label.setText(MESSAGES["plan_invalid"].format(count=len(result.issues)))
+            self.impact_label.setText("")
+            self.tabs.setCurrentWidget(self.issues_view)
         else:
             self.status_label.setText(f"{result.status.value}: {result.message}")
             self.impact_label.setText("")

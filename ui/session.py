@@ -27,7 +27,7 @@ from models.formats import percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.issues import Issue
 from models.project import Project, ProjectError, ProjectLock, open_project, save_project, save_recovery
-from models.result import Fix, Result
+from models.result import Fix, Result, Status
 from models.scenarios import (
     ScenarioError,
     add_scenario,
@@ -66,6 +66,7 @@ MESSAGES: Final = {
     "stale_frontier": "The plan has changed since the frontier was computed: compute it again to export it",
     "solving": "Solving…",
     "infeasible": "The plan's rules cannot all hold: see why, and choose a fix",
+    "plan_invalid": "The plan cannot be solved as it stands: {count} problem(s); see the import report",
     "error": "Something went wrong",
     "drop_only_xlsx": "Only .xlsx workbooks can be opened",
     "new_project": "New project: open a workbook (Ctrl+O) to start",
@@ -301,8 +302,15 @@ class Session:
         self.show_result(plan, result)
 
     def show_result(self, plan: Plan, result: Result) -> None:
-        """``result``, the allocation of ``plan`` (the plan as it is), becomes the result."""
+        """``result``, the allocation of ``plan`` (the plan as it is), becomes the result.
+
+        A plan that cannot be solved as it stands (a project saved by an
+        earlier version whose kinds now disagree, say) puts its problems in
+        the import report, each with its place.
+        """
         self.result, self.result_plan = result, plan
+        if result.status is Status.INVALID_INPUT and result.issues:
+            self._set_report(result.issues, self.notes)
         self.result_changed.emit(plan, result)
 
     def start_insight(self, plan: Plan, result: Result) -> None:

@@ -494,3 +494,30 @@ def test_the_import_report_lists_each_note_once(session: Session, make_book: Any
     assert session.notes
     assert len(session.notes) == len(set(session.notes))
     assert any("'People ops' was taken as internal" in note for note in session.notes)
+
+
+def test_a_saved_plan_whose_kinds_now_disagree_says_what_to_fix(session: Session, tmp_path: Path) -> None:
+    from models.project import Project, save_project
+
+    # Saved when "Tech" was not yet known as IT: its lines were stored as customer lines.
+    plan = Plan(
+        (
+            Line("Servers", "IT", Kind.INTERNAL, 100.0, source_row=2),
+            Line("Laptops", "Tech", Kind.CUSTOMER, 50.0, source_row=3),
+            Line("Ads", "Acquisition", Kind.CUSTOMER, 80.0, source_row=4),
+        )
+    )
+    path = save_project(tmp_path / "old.fulcrum", Project(plan))
+    events = Recorder(session)
+    assert session.open_project(path)
+    session.solve()
+    result = session.result
+    assert result is not None and result.status is Status.INVALID_INPUT
+    assert any("a function has one kind" in issue.message for issue in session.issues)
+    assert events.args("report_changed")
+    # Setting the kind of one line sets it for the whole function: the plan solves again.
+    from models.edits import set_line_field
+
+    session.apply_edit(set_line_field(session.plan, 1, "kind", Kind.INTERNAL), "Laptops are internal")
+    session.solve()
+    assert session.result is not None and session.result.is_optimal

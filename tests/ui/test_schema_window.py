@@ -108,3 +108,17 @@ def test_opening_an_editor_and_pressing_enter_changes_nothing(qtbot: QtBot, wind
     assert len(window.session.history) == 0
     column = [f.attr for f in LINE_FIELDS].index("weight")
     assert model.index(row, column).data(Qt.ItemDataRole.EditRole) == "1.23456789"
+
+
+def test_a_plan_that_cannot_be_solved_shows_its_problems(qtbot: QtBot, window: MainWindow) -> None:
+    clashing = Plan(
+        (
+            Line("Servers", "IT", Kind.INTERNAL, 100.0, source_row=2),
+            Line("Laptops", "Tech", Kind.CUSTOMER, 50.0, source_row=3),
+        )
+    )
+    _show(qtbot, window, clashing)
+    assert "cannot be solved as it stands: 1 problem" in window.status_label.text()
+    assert window.tabs.currentWidget() is window.issues_view
+    texts = [window.issues_model.index(r, 3).data() for r in range(window.issues_model.rowCount())]
+    assert any("a function has one kind" in str(text) for text in texts)
