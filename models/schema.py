@@ -13,6 +13,7 @@ the README's workbook tables all follow these tables.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum, StrEnum
@@ -33,6 +34,7 @@ __all__ = [
     "NOT_FINITE",
     "POLICY_SETTINGS",
     "POLICY_SHEET",
+    "RANGES",
     "Field",
     "Minimum",
     "Reading",
@@ -75,6 +77,14 @@ class Minimum(StrEnum):
     ZERO = "zero"  # 0 or more
     POSITIVE = "positive"  # above 0
     FRACTION = "fraction"  # from 0 to 1 (0% to 100%)
+
+
+#: The numbers each range holds, as (least, most): every finite number in them is sound.
+RANGES: Final = {
+    Minimum.ZERO: (0.0, sys.float_info.max),
+    Minimum.POSITIVE: (math.nextafter(0.0, 1.0), sys.float_info.max),
+    Minimum.FRACTION: (0.0, 1.0),
+}
 
 
 def _problem(minimum: Minimum | None, value: object) -> str | None:

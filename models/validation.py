@@ -23,6 +23,7 @@ from models.schema import (
     NOT_FINITE,
     POLICY_SETTINGS,
     POLICY_SHEET,
+    RANGES,
     setting,
 )
 
@@ -31,7 +32,7 @@ __all__ = ["validate"]
 #: Amounts as validation messages quote them: exact to the cent.
 _exact = partial(money, decimals=2, trim=True)
 #: The fields whose values have bounds of their own.
-_BOUNDED: Final = tuple(f for f in LINE_FIELDS if f.minimum is not None)
+_BOUNDED: Final = tuple((f, *RANGES[f.minimum]) for f in LINE_FIELDS if f.minimum is not None)
 _BOUNDED_SETTINGS: Final = tuple(s for s in POLICY_SETTINGS if s.minimum is not None)
 
 
@@ -59,8 +60,10 @@ def _line_issues(lines: Iterable[Line], columns: Mapping[str, str]) -> list[Issu
             seen[key] = line
         if not line.function.strip():
             issue(line, "function", f"Line {line.name!r} has no function")
-        for spec in _BOUNDED:
+        for spec, least, most in _BOUNDED:
             value = getattr(line, spec.attr)
+            if value is None or (type(value) is float and least <= value <= most):
+                continue  # the common case, decided without a call
             problem = spec.problem(value)
             if problem is not None:
                 shown = "" if problem == NOT_FINITE else f" {spec.edit_text(value)}"
