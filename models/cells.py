@@ -11,12 +11,15 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from enum import StrEnum
 from typing import Final
 
 __all__ = [
     "EMPTY",
     "CellError",
     "CellValue",
+    "DecimalMark",
+    "decimal_mark",
     "is_blank",
     "read_bool",
     "read_fraction",
@@ -50,8 +53,10 @@ _SCALE_END = re.compile(r"(?<=[\d\s.])(k|m|mn|mm|bn)$", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 _PLAIN = re.compile(r"^\d+(?:\.\d+)?$")
 _COMMA_GROUPS = re.compile(r"^\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+_INDIAN_GROUPS = re.compile(r"^\d{1,2}(?:,\d{2})*,\d{3}(?:\.\d+)?$")
 _DOT_GROUPS = re.compile(r"^\d{1,3}(?:\.\d{3})+(?:,\d+)?$")
-_DECIMAL_COMMA = re.compile(r"^\d+,\d{1,2}$")
+_COMMA_DECIMALS = re.compile(r"^\d+,\d+$")
+_LONE_GROUP = re.compile(r"^(?!0[.,])\d{1,3}[.,]\d{3}$")  # 0.125 groups nothing
 ERROR_VALUES = frozenset(
     {"#REF!", "#N/A", "#VALUE!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
 )
@@ -89,15 +94,78 @@ def _finite(number: float, text: CellValue, what: str) -> float:
     return number
 
 
-def _parse_digits(core: str, original: str, what: str) -> float:
-    if _PLAIN.match(core):
-        return float(core)
-    if _COMMA_GROUPS.match(core):
-        return float(core.replace(",", ""))
-    if _DOT_GROUPS.match(core) and (core.count(".") > 1 or "," in core):
-        return float(core.replace(".", "").replace(",", "."))
-    if _DECIMAL_COMMA.match(core):
-        return float(core.replace(",", "."))
+class DecimalMark(StrEnum):
+    """How a column of amounts writes its decimals (and so its thousands)."""
+
+    POINT = "point"  # 1,234.56; Swiss 1'234.56; Indian 82,00,000.00
+    COMMA = "comma"  # 1.234,56; 1 234,56
+    #: Both, cell by cell: each amount is read as it is written, and one that cannot tell is refused.
+    MIXED = "mixed"
+
+
+def decimal_mark(value: CellValue) -> DecimalMark | None:
+    """What one amount's text says about its column's decimal mark; None if it cannot tell.
+
+    ``1,234.56`` and ``1,234,567`` write decimals with a point, ``1.234,56``,
+    ``1.234.567`` and ``12,5`` with a comma. ``820.000`` and ``1,200`` (one
+    separator before three digits) and plain digits cannot tell.
+    """
+    if not isinstance(value, str):
+        return None
+    core = _SPACES.sub("", value)
+    comma, point = core.rfind(","), core.rfind(".")
+    if comma >= 0 and point >= 0:
+        return DecimalMark.POINT if point > comma else DecimalMark.COMMA
+    if comma >= 0:
+        if core.count(",") > 1:
+            return DecimalMark.POINT
+        return None if _groups_thousands(core, comma) else DecimalMark.COMMA
+    if point >= 0:
+        if core.count(".") > 1:
+            return DecimalMark.COMMA
+        return None if _groups_thousands(core, point) else DecimalMark.POINT
+    return None
+
+
+def _groups_thousands(core: str, at: int) -> bool:
+    """Whether the lone separator at ``at`` could group thousands: three digits after it, not 0 before."""
+    after = len(core[at + 1 :]) - len(core[at + 1 :].lstrip("0123456789"))
+    before = core[:at][len(core[:at].rstrip("0123456789")) :]
+    return after == 3 and before not in ("", "0")
+
+
+def _parse_digits(core: str, original: str, what: str, mark: DecimalMark | None = None) -> float:
+    """The digits of an amount, read with the column's decimal mark where it is known.
+
+    Without one, each text decides for itself, and one separator before three
+    digits (``820.000``, ``1,200``) groups thousands.
+    """
+    if mark is DecimalMark.MIXED:
+        if _LONE_GROUP.match(core):
+            raise CellError(
+                f"{original!r} could be read with its separator grouping thousands or before decimals, "
+                "and its column writes amounts both ways: write it without the separator"
+            )
+        mark = None
+    if mark is not DecimalMark.COMMA:
+        if _PLAIN.match(core) and not (mark is None and _LONE_GROUP.match(core)):
+            return float(core)
+        if _COMMA_GROUPS.match(core) or _INDIAN_GROUPS.match(core):
+            return float(core.replace(",", ""))
+    if mark is not DecimalMark.POINT:
+        if _DOT_GROUPS.match(core):
+            return float(core.replace(".", "").replace(",", "."))
+        if _COMMA_DECIMALS.match(core) and not (mark is None and _LONE_GROUP.match(core)):
+            return float(core.replace(",", "."))
+        if core.isdigit():
+            return float(core)
+    if mark is None and _LONE_GROUP.match(core):
+        return float(core.replace(",", "").replace(".", ""))
+    if mark is not None and (decimal_mark(core) not in (None, mark)):
+        other = "a comma" if mark is DecimalMark.POINT else "a point"
+        raise CellError(
+            f"{original!r} writes its decimals with {other}, unlike the other amounts of its column"
+        )
     raise CellError(f"{original!r} cannot be read as {what}")
 
 
@@ -115,8 +183,14 @@ def read_number(value: CellValue, what: str = "a number") -> float:
     return -number if negative else number
 
 
-def read_money(value: CellValue, what: str = "an amount of money") -> float:
-    """Money: a number, or text such as ``$1,200``, ``1.200,50 €``, ``(300)``, ``1.2M``."""
+def read_money(
+    value: CellValue, what: str = "an amount of money", *, mark: DecimalMark | None = None
+) -> float:
+    """Money: a number, or text such as ``$1,200``, ``1.200,50 €``, ``(300)``, ``1.2M``.
+
+    ``mark`` is the decimal mark of the column the text comes from (see
+    :func:`decimal_mark`), when its other cells tell it.
+    """
     _reject_non_numbers(value, what)
     if isinstance(value, int | float):
         return _finite(float(value), value, what)
@@ -145,7 +219,7 @@ def read_money(value: CellValue, what: str = "an amount of money") -> float:
     core = _SPACES.sub("", text)
     if not core:
         raise CellError(f"{original!r} cannot be read as {what}")
-    number = _parse_digits(core, original, what) * scale
+    number = _parse_digits(core, original, what, mark) * scale
     return -number if negative else number
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from models import cells
-from models.cells import CellError, CellValue
+from models.cells import CellError, CellValue, DecimalMark
 from models.domain import Basis, Bound, Curve, Kind, Objective, RatioRule
 
 __all__ = [
@@ -61,15 +61,15 @@ def parse_curve(value: CellValue) -> Curve:
     raise CellError(f"{cells.show(value)} is not 'diminishing' or 'linear'")
 
 
-def parse_amount(value: CellValue) -> float:
-    amount = cells.read_money(value)
+def parse_amount(value: CellValue, *, mark: DecimalMark | None = None) -> float:
+    amount = cells.read_money(value, mark=mark)
     if amount < 0:
         raise CellError(f"{cells.show(value)} is negative; amounts must be 0 or more")
     return amount
 
 
-def parse_positive_amount(value: CellValue) -> float:
-    amount = cells.read_money(value)
+def parse_positive_amount(value: CellValue, *, mark: DecimalMark | None = None) -> float:
+    amount = cells.read_money(value, mark=mark)
     if amount <= 0:
         raise CellError(f"{cells.show(value)} must be above 0")
     return amount

@@ -227,6 +227,8 @@ class Field:
     minimum: Minimum | None = None
     #: Its values add up to a meaningful total (money a line has, gets or may get).
     additive: bool = False
+    #: The field a percentage in this column is a share of (a line's floor of 90% is 90% of its current).
+    share_of: str | None = None
 
     def text(self, value: object) -> str:
         """The value as the window's table shows it."""
@@ -335,6 +337,7 @@ LINE_FIELDS: Final = (
         width=15,
         minimum=Minimum.ZERO,
         additive=True,
+        share_of="current",
     ),
     Field(
         "cap",
@@ -348,6 +351,7 @@ LINE_FIELDS: Final = (
         width=15,
         minimum=Minimum.ZERO,
         additive=True,
+        share_of="current",
     ),
     Field(
         "weight",

@@ -17,6 +17,7 @@ against an amount of 0.08, 150% against 1.5) is checked for that format.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 from models import cells, fields
-from models.cells import CellError, CellValue, is_blank
+from models.cells import CellError, CellValue, DecimalMark, decimal_mark, is_blank
 from models.domain import (
     Bound,
     FunctionRule,
@@ -36,6 +37,7 @@ from models.domain import (
     function_key,
 )
 from models.fields import header_key
+from models.formats import money, percent
 from models.issues import Issue, column_letter
 from models.schema import (
     BUDGET_SHEET,
@@ -45,8 +47,10 @@ from models.schema import (
     Field,
     Minimum,
     Reading,
+    Unit,
     policy_from_settings,
 )
+from models.sheet_rows import total_label, total_of, unit_scale, unit_words
 from models.validation import validate
 from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workbook_file
 
@@ -276,6 +280,63 @@ def _rows(grid: _Grid, start: int) -> Iterator[int]:
             yield r
 
 
+#: The fields a percentage may be given for, each with the field it is a share of.
+_SHARE_OF: Final = {f.attr: f.share_of for f in LINE_FIELDS if f.share_of is not None}
+#: A number in a percent-formatted floor or cap cell up to this (1000%) is a share, not money.
+_LARGEST_SHARE: Final = 10.0
+#: One separator before three digits, and no other: "820.000", "1,200".
+_LONE_SEPARATOR: Final = re.compile(r"(?<![\d.,])(?!0[.,])\d{1,3}[.,]\d{3}(?![\d.,])")
+
+
+@dataclass(frozen=True, slots=True)
+class _Share:
+    """A floor or cap given as a percentage: a share of another field of its line."""
+
+    fraction: float
+    text: str
+
+
+class _Totals:
+    """The lines read so far, to check each total row against the lines it covers."""
+
+    def __init__(self, reader: _Reader, current: Callable[[list[CellValue]], float | None]) -> None:
+        self.reader, self.current = reader, current
+        self.everything = 0.0
+        self.since_last = 0.0
+        self.by_function: dict[str, float] = {}
+
+    def add(self, line: Line) -> None:
+        self.everything += line.current
+        self.since_last += line.current
+        key = function_key(line.function)
+        self.by_function[key] = self.by_function.get(key, 0.0) + line.current
+
+    def check(
+        self, r: int, label: str, values: list[CellValue], functions: set[str], function: CellValue
+    ) -> None:
+        """Note the skipped total row, and whether the lines it covers add up to its figure."""
+        notes = self.reader.notes
+        notes.append(f"Budget row {r + 1} ({label!r}) is a total row and is skipped")
+        figure = self.current(values)
+        covered = function if isinstance(function, str) and function.strip() else total_of(label, functions)
+        since_last, self.since_last = self.since_last, 0.0
+        if figure is None:
+            return
+        candidates = [
+            ("the lines since the last total", since_last),
+            ("all the lines above it", self.everything),
+        ]
+        if covered is not None:
+            candidates.insert(0, (f"the {covered} lines", self.by_function.get(function_key(covered), 0.0)))
+        if any(math.isclose(figure, total, rel_tol=1e-6, abs_tol=0.5) for _, total in candidates):
+            return
+        what, total = candidates[0]
+        notes.append(
+            f"Budget row {r + 1} ({label!r}) gives {money(figure, 2, trim=True)}, but {what} add up to "
+            f"{money(total, 2, trim=True)}: check for a line missing, or a line that is not a line"
+        )
+
+
 #: The column index of a field the sheet does not have: beyond any row's width.
 _ABSENT: Final = 1 << 30
 #: Reads one field of a row from its cell's value: the typed value, the default, or None after an issue.
@@ -290,6 +351,9 @@ class _BudgetReader:
         self.grid = grid
         self._row = 0
         self._columns: dict[str, int] = {}
+        #: The functions the sheet's lines name.
+        self._functions: set[str] = set()
+        self._totals = _Totals(reader, lambda _values: None)
 
     def read(
         self, kinds_from_functions: dict[str, Kind]
@@ -305,7 +369,31 @@ class _BudgetReader:
                 self.reader.notes.append(
                     f"Budget column {column_letter(c + 1)} ({value.strip()!r}) is not used"
                 )
-        readers = [(f.attr, columns.get(f.attr, _ABSENT), self._field_reader(f)) for f in LINE_FIELDS]
+        self._functions = self._function_names(header_row)
+        scales = self._scales(header_row)
+        marks = self._decimal_marks(header_row)
+        readers = [
+            (
+                f.attr,
+                columns.get(f.attr, _ABSENT),
+                self._field_reader(f, marks.get(f.attr), scales.get(f.attr, 1.0)),
+            )
+            for f in LINE_FIELDS
+        ]
+        current_col = columns["current"]
+        current_scale = scales.get("current", 1.0)
+        current_mark = marks.get("current")
+
+        def total_figure(values: list[CellValue]) -> float | None:
+            value = values[current_col] if current_col < len(values) else None
+            if is_blank(value):
+                return None
+            try:
+                return cells.read_money(value, mark=current_mark) * current_scale
+            except CellError:
+                return None
+
+        self._totals = _Totals(self.reader, total_figure)
         lines: list[Line] = []
         inferred: dict[str, Kind] = {}
         count = max(len(self.grid.rows) - header_row - 1, 1)
@@ -316,7 +404,97 @@ class _BudgetReader:
             line = self._line(r, readers, kinds_from_functions, inferred)
             if line is not None:
                 lines.append(line)
+                self._totals.add(line)
         return lines, columns, inferred
+
+    # -- what the sheet says about all its lines -----------------------------------------
+
+    def _column_values(self, header_row: int, attr: str) -> list[CellValue]:
+        c = self._columns.get(attr)
+        if c is None:
+            return []
+        return [row[c] for row in self.grid.rows[header_row + 1 :] if c < len(row)]
+
+    def _function_names(self, header_row: int) -> set[str]:
+        """The functions the sheet's lines name, to tell "HR total" from a line."""
+        return {v for v in self._column_values(header_row, "function") if type(v) is str and v.strip()}
+
+    def _scales(self, header_row: int) -> dict[str, float]:
+        """The unit of each money column: from its header, else from a title or note above the header."""
+        sheet = self.grid.name
+        stated: dict[float, tuple[int, str]] = {}
+        for r in range(header_row):
+            for value in self.grid.rows[r]:
+                scale = unit_scale(value)
+                if scale is not None:
+                    stated.setdefault(scale, (r, str(value).strip()))
+        if len(stated) > 1:
+            (r1, t1), (r2, t2) = stated.values()
+            self.reader.issue(
+                sheet, r2, None, f"The unit is unclear: {t1!r} (row {r1 + 1}) and {t2!r} disagree"
+            )
+            return {}
+        title = next(iter(stated.items()), None)
+        header = self.grid.rows[header_row]
+        scales: dict[str, float] = {}
+        for spec in LINE_FIELDS:
+            c = self._columns.get(spec.attr)
+            if spec.unit is not Unit.MONEY or c is None:
+                continue
+            own = unit_scale(header[c]) if c < len(header) else None
+            if own is not None:
+                scales[spec.attr] = own
+                self.reader.notes.append(
+                    f"{spec.label} (column {column_letter(c + 1)}, {str(header[c]).strip()!r}) is in "
+                    f"{unit_words(own)}: its amounts are multiplied by {own:,.0f}"
+                )
+            elif title is not None:
+                scale, (r, text) = title
+                scales[spec.attr] = scale
+                self.reader.notes.append(
+                    f"{spec.label} (column {column_letter(c + 1)}) is in {unit_words(scale)}, as row {r + 1} "
+                    f"says ({text!r}): its amounts are multiplied by {scale:,.0f}"
+                )
+        return scales
+
+    def _decimal_marks(self, header_row: int) -> dict[str, DecimalMark]:
+        """Each money column's decimal mark, decided from all its text cells."""
+        found: dict[str, DecimalMark] = {}
+        for spec in LINE_FIELDS:
+            if spec.unit is not Unit.MONEY:
+                continue
+            texts = [v for v in self._column_values(header_row, spec.attr) if type(v) is str]
+            seen: dict[DecimalMark, str] = {}
+            for text in texts:
+                mark = decimal_mark(text)
+                if mark is not None:
+                    seen.setdefault(mark, text)
+            letter = column_letter(self._columns[spec.attr] + 1) if texts else ""
+            if len(seen) == 1:
+                ((mark, example),) = seen.items()
+                found[spec.attr] = mark
+                if any(decimal_mark(t) is None and _LONE_SEPARATOR.search(t) for t in texts):
+                    decimals = "a comma" if mark is DecimalMark.COMMA else "a point"
+                    self.reader.notes.append(
+                        f"{spec.label} (column {letter}) writes decimals with {decimals} ({example!r}): "
+                        "every amount of the column is read that way"
+                    )
+            elif len(seen) > 1:
+                found[spec.attr] = DecimalMark.MIXED
+                point, comma = seen[DecimalMark.POINT], seen[DecimalMark.COMMA]
+                self.reader.notes.append(
+                    f"{spec.label} (column {letter}) writes amounts both as {point!r} and as {comma!r}: "
+                    "each is read as it is written, and one that could be read either way is refused"
+                )
+            elif not seen and any(_LONE_SEPARATOR.search(t) for t in texts):
+                example = next(t for t in texts if _LONE_SEPARATOR.search(t))
+                self.reader.notes.append(
+                    f"{spec.label} (column {letter}): {example!r} is read with its separator grouping "
+                    "thousands (no amount of the column shows how it writes decimals)"
+                )
+        return found
+
+    # -- one row -----------------------------------------------------------------------------
 
     def _line(
         self,
@@ -330,15 +508,21 @@ class _BudgetReader:
         self._row = r
         name_col, function_col = self._columns["name"], self._columns["function"]
         name_raw = values[name_col] if name_col < width else None
-        if is_blank(values[function_col] if function_col < width else None) and not is_blank(name_raw):
-            label = header_key(str(name_raw))
-            if label in _TOTAL_NAMES or label.startswith("total"):
-                self.reader.notes.append(f"Budget row {r + 1} ({name_raw!s}) is a total row and is skipped")
-                return None
+        function_raw = values[function_col] if function_col < width else None
+        if self._skipped(r, values, name_raw, function_raw):
+            return None
         before = len(self.reader.issues)
         typed = {attr: read(values[c] if c < width else None) for attr, c, read in readers}
         if len(self.reader.issues) > before or any(typed[attr] is None for attr in REQUIRED):
             return None
+        for attr, base in _SHARE_OF.items():
+            share = typed[attr]
+            if isinstance(share, _Share):
+                typed[attr] = share.fraction * float(typed[base])
+                self.reader.notes.append(
+                    f"Budget row {r + 1}: {LABELS[attr].lower()} {share.text} is a share of the line's "
+                    f"{LABELS[base].lower()} ({money(typed[attr], 2, trim=True)})"
+                )
         if typed["kind"] is None:
             function = str(typed["function"])
             kind = kinds_from_functions.get(function_key(function))
@@ -348,16 +532,49 @@ class _BudgetReader:
             typed["kind"] = kind
         return Line(**typed, source_row=r + 1)
 
+    def _skipped(self, r: int, values: list[CellValue], name: CellValue, function: CellValue) -> bool:
+        """Whether the row is a total, a heading or a note rather than a line (said in a note)."""
+        functions = self._functions
+        label = total_label(name, functions) or total_label(function, functions)
+        if label is None and is_blank(function) and isinstance(name, str):
+            word = header_key(name)
+            if word in _TOTAL_NAMES or word.startswith("total"):
+                label = name.strip()
+        if label is not None:
+            self._totals.check(r, label, values, functions, function)
+            return True
+        current_col = self._columns["current"]
+        current = values[current_col] if current_col < len(values) else None
+        filled = [v for v in values if not is_blank(v)]
+        lone_text = len(filled) == 1 and isinstance(filled[0], str)
+        if (
+            lone_text
+            and is_blank(current)
+            and is_blank(function)
+            and not self.grid.blank_cause(r, current_col)
+        ):
+            text = str(filled[0]).strip()
+            what = "a note" if len(text) > 40 or text[:1] in "*¹²³(†" else "a heading"
+            self.reader.notes.append(f"Budget row {r + 1} ({text!r}) is {what} and is skipped")
+            return True
+        return False
+
     def _cell(self, fld: str) -> _Cell:
         return _Cell(self.reader, self.grid, self._row, self._columns.get(fld), LABELS[fld])
 
-    def _field_reader(self, spec: Field) -> _FieldReader:
+    def _percent(self, column: int | None) -> bool:
+        return self.grid.formatted_percent(self._row, column, above_one=False)
+
+    def _field_reader(self, spec: Field, mark: DecimalMark | None, scale: float) -> _FieldReader:
         """How one field's cells are read: a fast path for the common cell, else the full reader.
 
         The full reader (:class:`_Cell`) gives every message; the fast paths
-        take only what it would take unchanged.
+        take only what it would take unchanged. ``mark`` is a money column's
+        decimal mark, ``scale`` its unit (1,000 for thousands).
         """
-        attr, parse, default, required = spec.attr, spec.parse, spec.default, spec.required
+        attr, default, required = spec.attr, spec.default, spec.required
+        parse = partial(spec.parse, mark=mark) if mark is not None else spec.parse
+        unit = scale
         # A sheet with formulas or error cells: a blank may be a formula with no value.
         blank_is_default = not required and not self.grid.may_hide
 
@@ -385,13 +602,23 @@ class _BudgetReader:
         if spec.reading is Reading.AMOUNT:
             # The least number taken as it is: the smallest above 0, or 0.
             least = math.nextafter(0.0, 1.0) if spec.minimum is Minimum.POSITIVE else 0.0
+            column = self._columns.get(attr)
+            shares = spec.share_of is not None
 
             def amount(value: CellValue) -> Any:
                 if type(value) is float and least <= value < math.inf:
-                    return value
+                    if shares and 0.0 < value <= _LARGEST_SHARE and self._percent(column):
+                        return _Share(value, percent(value, significant=10))
+                    return value * unit
                 if blank_is_default and (value is None or value == ""):
                     return default
-                return full(value)
+                if shares and type(value) is str and value.rstrip().endswith("%"):
+                    try:
+                        return _Share(cells.read_fraction(value.strip()), value.strip())
+                    except CellError:
+                        pass
+                result = full(value)
+                return result * unit if type(result) is float else result
 
             return amount
         if spec.reading is Reading.WORD:

@@ -1,0 +1,134 @@
+"""What a budget sheet's rows and headings say besides its lines: totals, headings, units.
+
+A consolidated budget carries subtotal and grand-total rows, section
+headings and footnotes among its lines, and often states its unit once, in
+a title ("Amounts in $000s") or in a column's header ("Budget (k€)"). Read
+as lines, a subtotal doubles the budget; ignored, a unit makes every figure
+a thousand times too small. This module recognises them; the reader skips
+such rows with their reason and scales the money it reads.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Final
+
+from models.cells import CellValue
+
+__all__ = ["TOTAL_WORDS", "total_label", "total_of", "unit_scale", "unit_words"]
+
+#: Words that make a row a total, in the languages budgets arrive in (compared without case or accents).
+TOTAL_WORDS: Final = frozenset(
+    {
+        "total",
+        "totals",
+        "subtotal",
+        "sub total",
+        "sub-total",
+        "grand total",
+        "overall total",
+        "sum",
+        "summe",
+        "zwischensumme",
+        "gesamt",
+        "gesamtsumme",
+        "insgesamt",
+        "total general",
+        "sous-total",
+        "sous total",
+        "totale",
+        "subtotale",
+        "totale generale",
+        "suma",
+        "suma total",
+    }
+)
+#: Words that may stand beside a total word and a function's name ("Total for HR", "HR total:").
+_FILLERS: Final = frozenset({"for", "of", "all", "de", "des", "du", "la", "le", "für", "fur", "del", "di"})
+_WORD = re.compile(r"[^\W_]+(?:-[^\W_]+)?", re.UNICODE)
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, punctuation as spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(_WORD.findall(plain))
+
+
+_TOTALS_FOLDED: Final = frozenset(_fold(word) for word in TOTAL_WORDS)
+_TOTAL_HINT: Final = re.compile(r"tot|sum|gesamt", re.IGNORECASE)
+
+
+def total_label(value: CellValue, functions: Iterable[str] = ()) -> str | None:
+    """Whether a cell marks its row as a total: the kind of total (``total``, ``HR total``), or None.
+
+    A total word alone ("Total", "Grand total", "Summe") is a total; so is a
+    total word beside the name of one of ``functions`` ("HR total", "Total
+    IT", "Gesamt Marketing"). A line merely starting with the word ("Total
+    rewards programme") is not.
+    """
+    if not isinstance(value, str) or not _TOTAL_HINT.search(value):
+        return None
+    folded = _fold(value)
+    if folded in _TOTALS_FOLDED:
+        return value.strip()
+    words = folded.split()
+    for size in (1, 2, 3):
+        for head, tail in ((words[:size], words[size:]), (words[-size:], words[:-size])):
+            if " ".join(head) in _TOTALS_FOLDED and tail:
+                rest = [w for w in tail if w not in _FILLERS]
+                if rest and " ".join(rest) in {_fold(f) for f in functions}:
+                    return value.strip()
+    return None
+
+
+def total_of(label: str, functions: Iterable[str]) -> str | None:
+    """The function a total row covers ("HR total" covers HR), or None for a total of everything."""
+    words = set(_fold(label).split())
+    for function in functions:
+        folded = _fold(function)
+        if folded and set(folded.split()) <= words and folded not in _TOTALS_FOLDED:
+            return function
+    return None
+
+
+# -- units ------------------------------------------------------------------------------
+
+_THOUSANDS: Final = re.compile(
+    r"(?:\b(?:in|en|x)|\()\s*(?:thousands?|milliers?|miles|tausend|tsd)\b"
+    r"|\b(?:thousands?|tsd)\.?\s*(?:[$€£]|eur|usd|gbp|chf)"
+    r"|(?<![\w.,])'?000s?(?![\w.,])"
+    r"|\(\s*(?:[$€£¥]|chf|eur|usd|gbp)?\s*k\s*(?:[$€£¥]|chf|eur|usd|gbp)?\s*\)"
+    r"|(?<!\w)(?:k[$€£]|[$€£]k|keur|kusd|kgbp|kchf|teur|tchf|t€)(?!\w)",
+    re.IGNORECASE,
+)
+_MILLIONS: Final = re.compile(
+    r"(?:\b(?:in|en|x)|\()\s*(?:millions?|millones|mio|mn)\b"
+    r"|\b(?:mio|mn)\.?\s*(?:[$€£]|eur|usd|gbp|chf)"
+    r"|\(\s*(?:[$€£¥]|chf|eur|usd|gbp)?\s*m\s*(?:[$€£¥]|chf|eur|usd|gbp)?\s*\)"
+    r"|(?<!\w)(?:m[$€£]|[$€£]m|meur|musd|mgbp|mchf)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def unit_scale(text: CellValue) -> float | None:
+    """The money unit a title, note or header states: 1,000 for thousands, 1,000,000 for millions.
+
+    None when the text states no unit. ``Amounts in $000s``, ``(k€)``,
+    ``in thousands``, ``TEUR`` are thousands; ``£m``, ``(€m)``, ``in
+    millions``, ``Mio`` are millions. A text that states both is ambiguous
+    and gives None (the reader reports it).
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    thousands = bool(_THOUSANDS.search(text))
+    millions = bool(_MILLIONS.search(text))
+    if thousands == millions:
+        return None
+    return 1_000.0 if thousands else 1_000_000.0
+
+
+def unit_words(scale: float) -> str:
+    return "thousands" if scale == 1_000.0 else "millions"

@@ -1,0 +1,220 @@
+"""Rows that are not lines, units and number conventions: what a consolidated budget carries besides its lines."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from models.cells import DecimalMark, decimal_mark, read_money
+from models.domain import Kind
+from models.sheet_rows import total_label, unit_scale
+from models.workbook import ImportReport, read_plan
+
+MakeBook = Callable[..., Path]
+HEADER = ["Line", "Function", "Current"]
+
+
+def _read(make_book: MakeBook, rows: list[list[Any]], **sheets: list[list[Any]]) -> ImportReport:
+    return read_plan(make_book({"Budget": rows, **sheets}))
+
+
+def _loaded(report: ImportReport) -> Any:
+    assert report.ok, report.issues
+    assert report.plan is not None
+    return report.plan
+
+
+def test_subtotals_and_a_grand_total_are_skipped_and_checked(make_book: MakeBook) -> None:
+    plan = _loaded(
+        _read(
+            make_book,
+            [
+                HEADER,
+                ["Payroll", "HR", 600],
+                ["Recruiting", "HR", 400],
+                ["HR total", "HR", 1000],
+                ["Servers", "IT", 700],
+                ["Total IT", None, 700],
+                ["Ads", "Acquisition", 300],
+                ["Grand total", None, 2000],
+            ],
+        )
+    )
+    assert [line.name for line in plan.lines] == ["Payroll", "Recruiting", "Servers", "Ads"]
+    assert plan.current_total == 2000
+
+
+def test_a_total_that_does_not_match_its_lines_is_said(make_book: MakeBook) -> None:
+    report = _read(
+        make_book, [HEADER, ["Payroll", "HR", 600], ["Recruiting", "HR", 400], ["HR total", "HR", 1100]]
+    )
+    plan = _loaded(report)
+    assert plan.current_total == 1000
+    assert any("gives 1,100, but the HR lines add up to 1,000" in note for note in report.notes)
+
+
+@pytest.mark.parametrize(
+    "label", ["Total", "TOTAL:", "Sub-total", "Summe", "Gesamt", "Total général", "Totale", "Suma total"]
+)
+def test_total_words_in_any_language(make_book: MakeBook, label: str) -> None:
+    report = _read(
+        make_book, [HEADER, ["Payroll", "HR", 600], ["Ads", "Acquisition", 400], [label, None, 1000]]
+    )
+    assert _loaded(report).current_total == 1000
+    assert any("is a total row and is skipped" in note for note in report.notes)
+
+
+def test_a_line_whose_name_starts_with_total_is_a_line(make_book: MakeBook) -> None:
+    plan = _loaded(_read(make_book, [HEADER, ["Total rewards programme", "HR", 250], ["Payroll", "HR", 600]]))
+    assert [line.name for line in plan.lines] == ["Total rewards programme", "Payroll"]
+
+
+def test_headings_and_footnotes_are_skipped_with_their_reason(make_book: MakeBook) -> None:
+    report = _read(
+        make_book,
+        [
+            HEADER,
+            ["Functions behind the customer"],
+            ["Payroll", "HR", 600],
+            [],
+            ["Customer initiatives"],
+            ["Ads", "Acquisition", 400],
+            ["* Figures exclude VAT and are subject to the board's approval in March"],
+        ],
+    )
+    assert _loaded(report).current_total == 1000
+    assert sum("is a heading and is skipped" in note for note in report.notes) == 2
+    assert sum("is a note and is skipped" in note for note in report.notes) == 1
+
+
+def test_a_line_missing_its_current_spend_is_still_refused(make_book: MakeBook) -> None:
+    report = _read(make_book, [HEADER, ["Payroll", "HR", None], ["Ads", "Acquisition", 400]])
+    assert report.plan is None
+    assert any("Current is blank" in issue.message for issue in report.issues)
+
+
+# -- units ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "scale"),
+    [
+        ("Amounts in $000s", 1_000),
+        ("Budget FY26 (in thousands of euros)", 1_000),
+        ("All figures £m", 1_000_000),
+    ],
+)
+def test_a_unit_in_a_title_scales_every_amount(make_book: MakeBook, title: str, scale: int) -> None:
+    report = _read(
+        make_book, [[title], [], [*HEADER, "Floor"], ["Payroll", "HR", 600, 500], ["Ads", "Acq", 1.5, None]]
+    )
+    plan = _loaded(report)
+    assert [line.current for line in plan.lines] == [600 * scale, 1.5 * scale]
+    assert plan.lines[0].floor == 500 * scale
+    assert any(f"multiplied by {scale:,}" in note for note in report.notes)
+
+
+def test_a_unit_in_a_header_scales_its_column(make_book: MakeBook) -> None:
+    report = _read(make_book, [["Line", "Function", "Budget (k€)", "Floor"], ["Payroll", "HR", 600, 100]])
+    line = _loaded(report).lines[0]
+    assert (line.current, line.floor) == (600_000, 100)
+
+
+def test_two_units_that_disagree_are_refused(make_book: MakeBook) -> None:
+    report = _read(make_book, [["Amounts in $000s"], ["Amounts in millions"], HEADER, ["Payroll", "HR", 600]])
+    assert report.plan is None
+    assert any("unit is unclear" in issue.message for issue in report.issues)
+
+
+@pytest.mark.parametrize(
+    ("text", "scale"),
+    [("Thousand Oaks campus", None), ("Column", None), ("Minimum", None), ("(000)", 1_000), ("TEUR", 1_000)],
+)
+def test_unit_words(text: str, scale: float | None) -> None:
+    assert unit_scale(text) == scale
+
+
+# -- one convention per column ------------------------------------------------------------------
+
+
+def test_european_amounts_are_read_alike_whatever_their_size(make_book: MakeBook) -> None:
+    plan = _loaded(
+        _read(
+            make_book,
+            [
+                HEADER,
+                ["Payroll", "HR", "820.000 €"],
+                ["Servers", "IT", "1.450.000 €"],
+                ["Ads", "Acq", "95.500,50 €"],
+            ],
+        )
+    )
+    assert [line.current for line in plan.lines] == [820_000, 1_450_000, 95_500.5]
+
+
+def test_a_column_decides_how_a_lone_separator_is_read(make_book: MakeBook) -> None:
+    plan = _loaded(_read(make_book, [HEADER, ["Payroll", "HR", "1,234.50"], ["Ads", "Acq", "820.000"]]))
+    assert [line.current for line in plan.lines] == [1234.5, 820.0]
+
+
+def test_a_column_written_both_ways_refuses_what_could_be_read_either_way(make_book: MakeBook) -> None:
+    rows = [HEADER, ["Payroll", "HR", "1,234.50"], ["Ads", "Acq", "2.345,50"]]
+    report = _read(make_book, rows)
+    assert [line.current for line in _loaded(report).lines] == [1234.5, 2345.5]
+    assert any("writes amounts both as '1,234.50' and as '2.345,50'" in note for note in report.notes)
+    report = _read(make_book, [*rows, ["Desk", "Service", "820.000"]])
+    assert report.plan is None
+    assert [(i.row, i.column) for i in report.issues] == [(4, "C")]
+    assert "could be read with its separator grouping thousands" in report.issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("text", "mark"),
+    [
+        ("0.125", DecimalMark.POINT),
+        ("820.000 €", None),
+        ("1 234,56", DecimalMark.COMMA),
+        ("82,00,000", DecimalMark.POINT),
+    ],
+)
+def test_what_one_amount_says_about_its_column(text: str, mark: DecimalMark | None) -> None:
+    assert decimal_mark(text) is mark
+
+
+def test_indian_grouping() -> None:
+    assert read_money("₹82,00,000") == 8_200_000
+
+
+# -- floors and caps as percentages --------------------------------------------------------------
+
+
+def test_a_floor_typed_as_a_percentage_is_a_share_of_the_lines_current(make_book: MakeBook) -> None:
+    report = _read(make_book, [[*HEADER, "Floor", "Cap"], ["Payroll", "HR", 600, "90%", "150 %"]])
+    line = _loaded(report).lines[0]
+    assert (line.floor, line.cap) == pytest.approx((540, 900))
+    assert any("floor 90% is a share of the line's current" in note for note in report.notes)
+
+
+def test_a_floor_formatted_as_a_percentage_is_a_share_of_the_lines_current(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Budget"
+    sheet.append([*HEADER, "Floor"])
+    sheet.append(["Payroll", "HR", 600, 0.9])
+    sheet.append(["Ads", "Acquisition", 400, 5])
+    sheet["D2"].number_format = "0%"
+    book.save(tmp_path / "pct.xlsx")
+    plan = _loaded(read_plan(tmp_path / "pct.xlsx"))
+    assert [line.floor for line in plan.lines] == pytest.approx([540, 5])
+    assert plan.lines[0].kind is Kind.INTERNAL
+
+
+def test_total_labels() -> None:
+    assert total_label("HR total", ["HR"]) == "HR total"
+    assert total_label("Total rewards", ["HR"]) is None
+    assert total_label(1000, ["HR"]) is None
