@@ -17,7 +17,7 @@ from typing import Final
 
 from models.cells import CellValue
 
-__all__ = ["TOTAL_WORDS", "total_label", "total_of", "unit_scale", "unit_words"]
+__all__ = ["TOTAL_HINT", "TOTAL_WORDS", "total_label", "total_of", "unit_scale", "unit_words"]
 
 #: Words that make a row a total, in the languages budgets arrive in (compared without case or accents).
 TOTAL_WORDS: Final = frozenset(
@@ -58,7 +58,8 @@ def _fold(text: str) -> str:
 
 
 _TOTALS_FOLDED: Final = frozenset(_fold(word) for word in TOTAL_WORDS)
-_TOTAL_HINT: Final = re.compile(r"tot|sum|gesamt", re.IGNORECASE)
+#: What every total word holds: text without it is never a total (a quick first test).
+TOTAL_HINT: Final = re.compile(r"tot|sum|gesamt", re.IGNORECASE)
 
 
 def total_label(value: CellValue, functions: Iterable[str] = ()) -> str | None:
@@ -69,7 +70,7 @@ def total_label(value: CellValue, functions: Iterable[str] = ()) -> str | None:
     IT", "Gesamt Marketing"). A line merely starting with the word ("Total
     rewards programme") is not.
     """
-    if not isinstance(value, str) or not _TOTAL_HINT.search(value):
+    if not isinstance(value, str) or not TOTAL_HINT.search(value):
         return None
     folded = _fold(value)
     if folded in _TOTALS_FOLDED:

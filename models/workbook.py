@@ -50,7 +50,7 @@ from models.schema import (
     Unit,
     policy_from_settings,
 )
-from models.sheet_rows import total_label, total_of, unit_scale, unit_words
+from models.sheet_rows import TOTAL_HINT, total_label, total_of, unit_scale, unit_words
 from models.validation import validate
 from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workbook_file
 
@@ -297,19 +297,25 @@ class _Share:
 
 
 class _Totals:
-    """The lines read so far, to check each total row against the lines it covers."""
+    """The lines read so far, to check each total row against the lines it covers.
+
+    Sums are brought up to date only when a total row is met (most sheets have few).
+    """
 
     def __init__(self, reader: _Reader, current: Callable[[list[CellValue]], float | None]) -> None:
         self.reader, self.current = reader, current
+        self.lines: list[Line] = []
+        self._counted = 0
+        self._last_total = 0
         self.everything = 0.0
-        self.since_last = 0.0
         self.by_function: dict[str, float] = {}
 
-    def add(self, line: Line) -> None:
-        self.everything += line.current
-        self.since_last += line.current
-        key = function_key(line.function)
-        self.by_function[key] = self.by_function.get(key, 0.0) + line.current
+    def _count(self) -> None:
+        for line in self.lines[self._counted :]:
+            self.everything += line.current
+            key = function_key(line.function)
+            self.by_function[key] = self.by_function.get(key, 0.0) + line.current
+        self._counted = len(self.lines)
 
     def check(
         self, r: int, label: str, values: list[CellValue], functions: set[str], function: CellValue
@@ -319,9 +325,11 @@ class _Totals:
         notes.append(f"Budget row {r + 1} ({label!r}) is a total row and is skipped")
         figure = self.current(values)
         covered = function if isinstance(function, str) and function.strip() else total_of(label, functions)
-        since_last, self.since_last = self.since_last, 0.0
+        since_last = math.fsum(line.current for line in self.lines[self._last_total :])
+        self._last_total = len(self.lines)
         if figure is None:
             return
+        self._count()
         candidates = [
             ("the lines since the last total", since_last),
             ("all the lines above it", self.everything),
@@ -353,6 +361,10 @@ class _BudgetReader:
         self._columns: dict[str, int] = {}
         #: The functions the sheet's lines name.
         self._functions: set[str] = set()
+        #: Whether each Function text holds a total word.
+        self._function_hints: dict[str, bool] = {}
+        #: Whether the row being read gave a floor or cap as a percentage.
+        self._shares = False
         self._totals = _Totals(reader, lambda _values: None)
 
     def read(
@@ -394,7 +406,7 @@ class _BudgetReader:
                 return None
 
         self._totals = _Totals(self.reader, total_figure)
-        lines: list[Line] = []
+        lines = self._totals.lines
         inferred: dict[str, Kind] = {}
         count = max(len(self.grid.rows) - header_row - 1, 1)
         step = max(count // 20, 500)
@@ -404,7 +416,6 @@ class _BudgetReader:
             line = self._line(r, readers, kinds_from_functions, inferred)
             if line is not None:
                 lines.append(line)
-                self._totals.add(line)
         return lines, columns, inferred
 
     # -- what the sheet says about all its lines -----------------------------------------
@@ -463,33 +474,38 @@ class _BudgetReader:
         for spec in LINE_FIELDS:
             if spec.unit is not Unit.MONEY:
                 continue
-            texts = [v for v in self._column_values(header_row, spec.attr) if type(v) is str]
             seen: dict[DecimalMark, str] = {}
-            for text in texts:
+            undecided = ""  # a text that cannot tell, with a separator before three digits
+            for text in self._column_values(header_row, spec.attr):
+                if type(text) is not str or not text:
+                    continue
                 mark = decimal_mark(text)
                 if mark is not None:
                     seen.setdefault(mark, text)
-            letter = column_letter(self._columns[spec.attr] + 1) if texts else ""
-            if len(seen) == 1:
-                ((mark, example),) = seen.items()
-                found[spec.attr] = mark
-                if any(decimal_mark(t) is None and _LONE_SEPARATOR.search(t) for t in texts):
-                    decimals = "a comma" if mark is DecimalMark.COMMA else "a point"
-                    self.reader.notes.append(
-                        f"{spec.label} (column {letter}) writes decimals with {decimals} ({example!r}): "
-                        "every amount of the column is read that way"
-                    )
-            elif len(seen) > 1:
+                elif not undecided and _LONE_SEPARATOR.search(text):
+                    undecided = text
+            if not seen and not undecided:
+                continue
+            letter = column_letter(self._columns[spec.attr] + 1)
+            if len(seen) > 1:
                 found[spec.attr] = DecimalMark.MIXED
                 point, comma = seen[DecimalMark.POINT], seen[DecimalMark.COMMA]
                 self.reader.notes.append(
                     f"{spec.label} (column {letter}) writes amounts both as {point!r} and as {comma!r}: "
                     "each is read as it is written, and one that could be read either way is refused"
                 )
-            elif not seen and any(_LONE_SEPARATOR.search(t) for t in texts):
-                example = next(t for t in texts if _LONE_SEPARATOR.search(t))
+            elif seen:
+                ((mark, example),) = seen.items()
+                found[spec.attr] = mark
+                if undecided:
+                    decimals = "a comma" if mark is DecimalMark.COMMA else "a point"
+                    self.reader.notes.append(
+                        f"{spec.label} (column {letter}) writes decimals with {decimals} ({example!r}): "
+                        f"{undecided!r} and every other amount of the column is read that way"
+                    )
+            else:
                 self.reader.notes.append(
-                    f"{spec.label} (column {letter}): {example!r} is read with its separator grouping "
+                    f"{spec.label} (column {letter}): {undecided!r} is read with its separator grouping "
                     "thousands (no amount of the column shows how it writes decimals)"
                 )
         return found
@@ -509,13 +525,18 @@ class _BudgetReader:
         name_col, function_col = self._columns["name"], self._columns["function"]
         name_raw = values[name_col] if name_col < width else None
         function_raw = values[function_col] if function_col < width else None
-        if self._skipped(r, values, name_raw, function_raw):
+        # Most rows name their function and no total word: they are lines, decided without a call.
+        hinted = type(name_raw) is str and TOTAL_HINT.search(name_raw) is not None
+        if (hinted or function_raw is None or function_raw == "" or self._total_function(function_raw)) and (
+            self._skipped(r, values, name_raw, function_raw)
+        ):
             return None
         before = len(self.reader.issues)
+        self._shares = False
         typed = {attr: read(values[c] if c < width else None) for attr, c, read in readers}
         if len(self.reader.issues) > before or any(typed[attr] is None for attr in REQUIRED):
             return None
-        for attr, base in _SHARE_OF.items():
+        for attr, base in _SHARE_OF.items() if self._shares else ():
             share = typed[attr]
             if isinstance(share, _Share):
                 typed[attr] = share.fraction * float(typed[base])
@@ -534,33 +555,42 @@ class _BudgetReader:
 
     def _skipped(self, r: int, values: list[CellValue], name: CellValue, function: CellValue) -> bool:
         """Whether the row is a total, a heading or a note rather than a line (said in a note)."""
-        functions = self._functions
-        label = total_label(name, functions) or total_label(function, functions)
-        if label is None and is_blank(function) and isinstance(name, str):
-            word = header_key(name)
-            if word in _TOTAL_NAMES or word.startswith("total"):
-                label = name.strip()
-        if label is not None:
-            self._totals.check(r, label, values, functions, function)
-            return True
+        hint = TOTAL_HINT.search
+        if (type(name) is str and hint(name)) or (type(function) is str and hint(function)):
+            functions = self._functions
+            label = total_label(name, functions) or total_label(function, functions)
+            if label is None and isinstance(name, str) and is_blank(function):
+                word = header_key(name)
+                if word in _TOTAL_NAMES or word.startswith("total"):
+                    label = name.strip()
+            if label is not None:
+                self._totals.check(r, label, values, functions, function)
+                return True
+        if function is not None and function != "":
+            return False  # a row naming its function is a line (or an error in one)
         current_col = self._columns["current"]
         current = values[current_col] if current_col < len(values) else None
+        if not is_blank(current):
+            return False
         filled = [v for v in values if not is_blank(v)]
-        lone_text = len(filled) == 1 and isinstance(filled[0], str)
-        if (
-            lone_text
-            and is_blank(current)
-            and is_blank(function)
-            and not self.grid.blank_cause(r, current_col)
-        ):
-            text = str(filled[0]).strip()
-            what = "a note" if len(text) > 40 or text[:1] in "*¹²³(†" else "a heading"
-            self.reader.notes.append(f"Budget row {r + 1} ({text!r}) is {what} and is skipped")
-            return True
-        return False
+        if len(filled) != 1 or not isinstance(filled[0], str) or self.grid.blank_cause(r, current_col):
+            return False
+        text = filled[0].strip()
+        what = "a note" if len(text) > 40 or text[:1] in "*¹²³(†" else "a heading"
+        self.reader.notes.append(f"Budget row {r + 1} ({text!r}) is {what} and is skipped")
+        return True
 
     def _cell(self, fld: str) -> _Cell:
         return _Cell(self.reader, self.grid, self._row, self._columns.get(fld), LABELS[fld])
+
+    def _total_function(self, function: CellValue) -> bool:
+        """Whether a Function cell may name a total ("HR Total"), each distinct text tested once."""
+        if type(function) is not str:
+            return False
+        known = self._function_hints.get(function)
+        if known is None:
+            known = self._function_hints[function] = TOTAL_HINT.search(function) is not None
+        return known
 
     def _percent(self, column: int | None) -> bool:
         return self.grid.formatted_percent(self._row, column, above_one=False)
@@ -608,15 +638,19 @@ class _BudgetReader:
             def amount(value: CellValue) -> Any:
                 if type(value) is float and least <= value < math.inf:
                     if shares and 0.0 < value <= _LARGEST_SHARE and self._percent(column):
+                        self._shares = True
                         return _Share(value, percent(value, significant=10))
                     return value * unit
                 if blank_is_default and (value is None or value == ""):
                     return default
                 if shares and type(value) is str and value.rstrip().endswith("%"):
                     try:
-                        return _Share(cells.read_fraction(value.strip()), value.strip())
+                        share = _Share(cells.read_fraction(value.strip()), value.strip())
                     except CellError:
                         pass
+                    else:
+                        self._shares = True
+                        return share
                 result = full(value)
                 return result * unit if type(result) is float else result
 
