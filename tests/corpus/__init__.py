@@ -1,0 +1,1 @@
+"""A corpus of department-budget workbooks in the layouts finance teams send, with their expected outcomes."""
