@@ -795,11 +795,24 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
     visible = [
         m.name for m in metadata if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
     ]
-    budget_name = _sheet_by_key(worksheets, _BUDGET_SHEETS) or (visible[0] if visible else None)
+    # A visible sheet is always preferred to a hidden one (a hidden sheet is often a draft).
+    budget_name = _sheet_by_key(visible, _BUDGET_SHEETS) or (visible[0] if visible else None)
     if budget_name is None:
         return ImportReport(path, None, (Issue("", None, None, f"{path.name} has no visible worksheet"),))
-    functions_name = _sheet_by_key(worksheets, _FUNCTION_SHEETS)
-    policy_name = _sheet_by_key(worksheets, _POLICY_SHEETS)
+    hidden = [name for name in worksheets if name not in visible]
+    hidden_budget = _sheet_by_key(hidden, _BUDGET_SHEETS)
+    if hidden_budget is not None:
+        reader.notes.append(
+            f"The hidden sheet {hidden_budget!r} is not read: "
+            f"the lines come from the visible sheet {budget_name!r}"
+        )
+    functions_name = _sheet_by_key(visible, _FUNCTION_SHEETS) or _sheet_by_key(hidden, _FUNCTION_SHEETS)
+    policy_name = _sheet_by_key(visible, _POLICY_SHEETS) or _sheet_by_key(hidden, _POLICY_SHEETS)
+    for name in (functions_name, policy_name):
+        if name is not None and name in hidden:
+            reader.notes.append(
+                f"The rules of the hidden sheet {name!r} are read (no visible sheet has them)"
+            )
     if budget_name in (functions_name, policy_name):
         functions_name = None if budget_name == functions_name else functions_name
         policy_name = None if budget_name == policy_name else policy_name

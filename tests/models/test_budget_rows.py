@@ -218,3 +218,21 @@ def test_total_labels() -> None:
     assert total_label("HR total", ["HR"]) == "HR total"
     assert total_label("Total rewards", ["HR"]) is None
     assert total_label(1000, ["HR"]) is None
+
+
+def test_a_hidden_draft_is_never_preferred_to_the_visible_budget(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    draft = book.active
+    assert draft is not None
+    draft.title = "Budget"
+    draft.append(HEADER)
+    draft.append(["Payroll", "HR", 999])
+    draft.sheet_state = "hidden"
+    revised = book.create_sheet("Budget revised")
+    revised.append(HEADER)
+    revised.append(["Payroll", "HR", 600])
+    revised.append(["Ads", "Acquisition", 400])
+    book.save(tmp_path / "hidden.xlsx")
+    report = read_plan(tmp_path / "hidden.xlsx")
+    assert _loaded(report).current_total == 1000
+    assert any("hidden sheet 'Budget' is not read" in note for note in report.notes)
