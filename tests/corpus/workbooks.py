@@ -758,10 +758,7 @@ def _millions_gbp_header(d: Path) -> tuple[list[Path], Expected]:
     return [one_sheet(d / "gbp_m.xlsx", "Budget", rows)], Loads.of(items)
 
 
-@case(
-    "thousands_with_floors_and_caps",
-    xfail="'All figures in EUR thousands' is not read as a unit: amounts and floors 1,000 times too small",
-)
+@case("thousands_with_floors_and_caps")
 def _thousands_with_floors_and_caps(d: Path) -> tuple[list[Path], Expected]:
     items = [
         replace(i, floor=i.current - 10_000 if i.current > 10_000 else 0.0)
@@ -1282,3 +1279,24 @@ def _headers_with_line_breaks_and_units(d: Path) -> tuple[list[Path], Expected]:
     items = budget("headers_with_line_breaks_and_units", cents=True)
     rows = [["Cost centre\n(name)", "Business\nfunction", "Current spend\n(in €)"], *plain_rows(items)]
     return [one_sheet(d / "wrapped.xlsx", "Budget", rows)], Loads.of(items)
+
+
+@case("european_number_text_english_headers")
+def _european_number_text_english_headers(d: Path) -> tuple[list[Path], Expected]:
+    items = budget("european_number_text_english_headers", cents=True)
+    rows = [["Line", "Function", "Current"], *plain_rows(items, de)]
+    return [one_sheet(d / "eu_numbers.xlsx", "Budget", rows)], Loads.of(items)
+
+
+@case("european_whole_euros_single_group")
+def _european_whole_euros_single_group(d: Path) -> tuple[list[Path], Expected]:
+    items = budget("european_whole_euros_single_group", step=100.0)
+    rows = [["Line", "Function", "Budget"], *plain_rows(items, es)]
+    return [one_sheet(d / "whole_euros.xlsx", "Budget", rows)], Loads.of(items)
+
+
+@case("numbers_as_text_with_spaces")
+def _numbers_as_text_with_spaces(d: Path) -> tuple[list[Path], Expected]:
+    items = budget("numbers_as_text_with_spaces", cents=True)
+    rows = [["Line", "Function", "Current"], *plain_rows(items, lambda x: f"  {x:.2f} ")]
+    return [one_sheet(d / "text_numbers.xlsx", "Budget", rows)], Loads.of(items)
