@@ -17,7 +17,16 @@ from typing import Final
 
 from models.cells import CellValue
 
-__all__ = ["TOTAL_HINT", "TOTAL_WORDS", "total_label", "total_of", "unit_scale", "unit_words"]
+__all__ = [
+    "CURRENCY_HEADERS",
+    "TOTAL_HINT",
+    "TOTAL_WORDS",
+    "currency_of",
+    "total_label",
+    "total_of",
+    "unit_scale",
+    "unit_words",
+]
 
 #: Words that make a row a total, in the languages budgets arrive in (compared without case or accents).
 TOTAL_WORDS: Final = frozenset(
@@ -98,7 +107,7 @@ def total_of(label: str, functions: Iterable[str]) -> str | None:
 # -- units ------------------------------------------------------------------------------
 
 _THOUSANDS: Final = re.compile(
-    r"(?:\b(?:in|en|x)|\()\s*(?:thousands?|milliers?|miles|tausend|tsd)\b"
+    r"(?:\b(?:in|en|x)|\()\s*(?:(?:[$€£]|eur|usd|gbp|chf)\s*)?(?:thousands?|milliers?|miles|tausend|tsd)\b"
     r"|\b(?:thousands?|tsd)\.?\s*(?:[$€£]|eur|usd|gbp|chf)"
     r"|(?<![\w.,])'?000s?(?![\w.,])"
     r"|\(\s*(?:[$€£¥]|chf|eur|usd|gbp)?\s*k\s*(?:[$€£¥]|chf|eur|usd|gbp)?\s*\)"
@@ -106,7 +115,7 @@ _THOUSANDS: Final = re.compile(
     re.IGNORECASE,
 )
 _MILLIONS: Final = re.compile(
-    r"(?:\b(?:in|en|x)|\()\s*(?:millions?|millones|mio|mn)\b"
+    r"(?:\b(?:in|en|x)|\()\s*(?:(?:[$€£]|eur|usd|gbp|chf)\s*)?(?:millions?|millones|mio|mn)\b"
     r"|\b(?:mio|mn)\.?\s*(?:[$€£]|eur|usd|gbp|chf)"
     r"|\(\s*(?:[$€£¥]|chf|eur|usd|gbp)?\s*m\s*(?:[$€£¥]|chf|eur|usd|gbp)?\s*\)"
     r"|(?<!\w)(?:m[$€£]|[$€£]m|meur|musd|mgbp|mchf)(?!\w)",
@@ -133,3 +142,42 @@ def unit_scale(text: CellValue) -> float | None:
 
 def unit_words(scale: float) -> str:
     return "thousands" if scale == 1_000.0 else "millions"
+
+
+# -- currencies ----------------------------------------------------------------------------
+
+#: Headers of a column that gives each line's currency (compared by ``header_key``).
+CURRENCY_HEADERS: Final = frozenset(
+    {"currency", "ccy", "cur", "curr", "wahrung", "währung", "devise", "moneda", "divisa"}
+)
+_SYMBOLS: Final = {
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "₹": "INR",
+    "₩": "KRW",
+    "₽": "RUB",
+    "₺": "TRY",
+    "₪": "ILS",
+}
+_CODE: Final = re.compile(
+    r"(?<![A-Za-z])(EUR|USD|GBP|CHF|JPY|CAD|AUD|NZD|SEK|NOK|DKK|PLN|CZK|HUF|INR|CNY|ZAR|BRL|MXN|SGD|HKD)(?![A-Za-z])"
+    r"|(US\$|A\$|C\$|NZ\$|HK\$|S\$|R\$)|([$€£¥₹₩₽₺₪])",
+)
+
+
+def currency_of(text: CellValue) -> str | None:
+    """The currency an amount's text names (``€1,200`` is EUR, ``1.200 CHF`` is CHF), or None."""
+    if not isinstance(text, str):
+        return None
+    found = _CODE.search(text)
+    if found is None:
+        return None
+    code, dollar, symbol = found.groups()
+    if code:
+        return code
+    if dollar:
+        return {"US$": "USD", "A$": "AUD", "C$": "CAD", "NZ$": "NZD", "HK$": "HKD", "S$": "SGD", "R$": "BRL"}[
+            dollar
+        ]
+    return _SYMBOLS.get(symbol, "$" if symbol == "$" else symbol)

@@ -50,7 +50,15 @@ from models.schema import (
     Unit,
     policy_from_settings,
 )
-from models.sheet_rows import TOTAL_HINT, total_label, total_of, unit_scale, unit_words
+from models.sheet_rows import (
+    CURRENCY_HEADERS,
+    TOTAL_HINT,
+    currency_of,
+    total_label,
+    total_of,
+    unit_scale,
+    unit_words,
+)
 from models.validation import validate
 from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workbook_file
 
@@ -365,6 +373,7 @@ class _BudgetReader:
         self._function_hints: dict[str, bool] = {}
         #: Whether the row being read gave a floor or cap as a percentage.
         self._shares = False
+        self._header: list[CellValue] = []
         self._totals = _Totals(reader, lambda _values: None)
 
     def read(
@@ -381,6 +390,7 @@ class _BudgetReader:
                 self.reader.notes.append(
                     f"Budget column {column_letter(c + 1)} ({value.strip()!r}) is not used"
                 )
+        self._header = self.grid.rows[header_row]
         self._functions = self._function_names(header_row)
         scales = self._scales(header_row)
         marks = self._decimal_marks(header_row)
@@ -453,7 +463,16 @@ class _BudgetReader:
             if spec.unit is not Unit.MONEY or c is None:
                 continue
             own = unit_scale(header[c]) if c < len(header) else None
-            if own is not None:
+            if own is not None and title is not None and title[0] != own:
+                r, text = title[1]
+                self.reader.issue(
+                    self.grid.name,
+                    header_row,
+                    c,
+                    f"The unit is unclear: the header {str(header[c]).strip()!r} says {unit_words(own)}, "
+                    f"row {r + 1} ({text!r}) says {unit_words(title[0])}",
+                )
+            elif own is not None:
                 scales[spec.attr] = own
                 self.reader.notes.append(
                     f"{spec.label} (column {column_letter(c + 1)}, {str(header[c]).strip()!r}) is in "
@@ -469,8 +488,10 @@ class _BudgetReader:
         return scales
 
     def _decimal_marks(self, header_row: int) -> dict[str, DecimalMark]:
-        """Each money column's decimal mark, decided from all its text cells."""
+        """Each money column's decimal mark, decided from all its text cells; one currency for all."""
         found: dict[str, DecimalMark] = {}
+        #: Each currency the amounts name, with the first amount naming it.
+        currencies: dict[str, tuple[str, str]] = {}
         for spec in LINE_FIELDS:
             if spec.unit is not Unit.MONEY:
                 continue
@@ -479,6 +500,9 @@ class _BudgetReader:
             for text in self._column_values(header_row, spec.attr):
                 if type(text) is not str or not text:
                     continue
+                currency = currency_of(text)
+                if currency is not None:
+                    currencies.setdefault(currency, (spec.label, text))
                 mark = decimal_mark(text)
                 if mark is not None:
                     seen.setdefault(mark, text)
@@ -508,7 +532,41 @@ class _BudgetReader:
                     f"{spec.label} (column {letter}): {undecided!r} is read with its separator grouping "
                     "thousands (no amount of the column shows how it writes decimals)"
                 )
+        if "$" in currencies and "USD" in currencies:
+            del currencies["$"]
+        self._check_currencies(header_row, currencies)
         return found
+
+    def _check_currencies(self, header_row: int, named: dict[str, tuple[str, str]]) -> None:
+        """Several currencies added up as one would be a wrong total: refused, each named."""
+        sheet, header = self.grid.name, self.grid.rows[header_row]
+        for c, title in enumerate(header):
+            if isinstance(title, str) and header_key(title) in CURRENCY_HEADERS:
+                values = {
+                    v.strip().upper()
+                    for row in self.grid.rows[header_row + 1 :]
+                    if c < len(row)
+                    if isinstance(v := row[c], str) and v.strip()
+                }
+                if len(values) > 1:
+                    self.reader.issue(
+                        sheet,
+                        header_row,
+                        c,
+                        f"The lines are in several currencies ({', '.join(sorted(values))}, column "
+                        f"{column_letter(c + 1)}): Fulcrum adds up amounts of one currency; convert them "
+                        "to one currency (there is no exchange rate to do it with)",
+                    )
+                    return
+        if len(named) > 1:
+            shown = ", ".join(f"{code} ({label} {text!r})" for code, (label, text) in sorted(named.items()))
+            self.reader.issue(
+                sheet,
+                None,
+                None,
+                f"The amounts are in several currencies: {shown}. Fulcrum adds up amounts of one currency; "
+                "convert them to one currency (there is no exchange rate to do it with)",
+            )
 
     # -- one row -----------------------------------------------------------------------------
 
@@ -583,6 +641,17 @@ class _BudgetReader:
     def _cell(self, fld: str) -> _Cell:
         return _Cell(self.reader, self.grid, self._row, self._columns.get(fld), LABELS[fld])
 
+    def _share_under_percent_header(self, attr: str, value: float) -> _Share | None:
+        """A number in a column headed as a percentage: a share from 0 to 1, else refused as unclear."""
+        if 0.0 <= value <= 1.0:
+            self._shares = True
+            return _Share(value, percent(value, significant=10))
+        self._cell(attr).fail(
+            f"{LABELS[attr]}: {cells.show(value)} is unclear under a percentage header: "
+            f"write {cells.show(value)}% or {value / 100:g} for {cells.show(value)} percent"
+        )
+        return None
+
     def _total_function(self, function: CellValue) -> bool:
         """Whether a Function cell may name a total ("HR Total"), each distinct text tested once."""
         if type(function) is not str:
@@ -634,8 +703,13 @@ class _BudgetReader:
             least = math.nextafter(0.0, 1.0) if spec.minimum is Minimum.POSITIVE else 0.0
             column = self._columns.get(attr)
             shares = spec.share_of is not None
+            heading = self._header[column] if column is not None and column < len(self._header) else None
+            # "Floor (% of current)": every number of the column is a share.
+            all_shares = shares and isinstance(heading, str) and "%" in heading
 
             def amount(value: CellValue) -> Any:
+                if all_shares and type(value) in (float, int):
+                    return self._share_under_percent_header(attr, float(value))  # type: ignore[arg-type]
                 if type(value) is float and least <= value < math.inf:
                     if shares and 0.0 < value <= _LARGEST_SHARE and self._percent(column):
                         self._shares = True

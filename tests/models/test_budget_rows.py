@@ -105,6 +105,7 @@ def test_a_line_missing_its_current_spend_is_still_refused(make_book: MakeBook) 
     [
         ("Amounts in $000s", 1_000),
         ("Budget FY26 (in thousands of euros)", 1_000),
+        ("All figures in EUR thousands", 1_000),
         ("All figures £m", 1_000_000),
     ],
 )
@@ -236,3 +237,46 @@ def test_a_hidden_draft_is_never_preferred_to_the_visible_budget(tmp_path: Path)
     report = read_plan(tmp_path / "hidden.xlsx")
     assert _loaded(report).current_total == 1000
     assert any("hidden sheet 'Budget' is not read" in note for note in report.notes)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [
+            ["Line", "Function", "Currency", "Current"],
+            ["Payroll", "HR", "EUR", 600],
+            ["Ads", "Acq", "USD", 400],
+        ],
+        [HEADER, ["Payroll", "HR", "€600"], ["Ads", "Acq", "£400"]],
+        [HEADER, ["Payroll", "HR", "600 CHF"], ["Ads", "Acq", "400 EUR"]],
+    ],
+)
+def test_several_currencies_are_refused_each_named(make_book: MakeBook, rows: list[list[Any]]) -> None:
+    report = _read(make_book, rows)
+    assert report.plan is None
+    assert any("several currencies" in issue.message for issue in report.issues)
+
+
+def test_one_currency_written_two_ways_is_one_currency(make_book: MakeBook) -> None:
+    report = _read(make_book, [HEADER, ["Payroll", "HR", "$600"], ["Ads", "Acq", "USD 400"]])
+    assert _loaded(report).current_total == 1000
+
+
+def test_a_title_and_a_header_stating_different_units_are_refused(make_book: MakeBook) -> None:
+    report = _read(
+        make_book, [["Amounts in thousands"], ["Line", "Function", "Budget (€m)"], ["Payroll", "HR", 6]]
+    )
+    assert report.plan is None
+    assert "unit is unclear" in report.issues[0].message
+
+
+def test_a_floor_column_headed_as_a_percentage_holds_shares(make_book: MakeBook) -> None:
+    rows = [
+        ["Line", "Function", "Current", "Floor (% of current)"],
+        ["Payroll", "HR", 600, 0.8],
+        ["Ads", "Acq", 400, 0],
+    ]
+    assert [line.floor for line in _loaded(_read(make_book, rows)).lines] == pytest.approx([480, 0])
+    report = _read(make_book, [*rows, ["Desk", "Service", 100, 80]])
+    assert report.plan is None
+    assert "unclear under a percentage header" in report.issues[0].message

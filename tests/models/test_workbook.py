@@ -47,7 +47,7 @@ def test_header_below_title_rows_synonyms_and_text_money(make_book: MakeBook) ->
                 ["FY27 budget draft"],
                 [],
                 ["Cost centre", "Group", "Actual (€)", "Minimum", "Maximum", "Owner"],
-                ["Payroll", "HR", "€ 1.200.000,00", "$1,000", None, "Ann"],
+                ["Payroll", "HR", "€ 1.200.000,00", "€1,000", None, "Ann"],
                 ["Search ads", "Acquisition", "2,500,000", None, "3.1M", "Bob"],
                 ["Total", None, "3,700,000"],
             ]
