@@ -9,7 +9,7 @@ and ratio rules that name functions the plan has, share bounds.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Final
 
@@ -26,6 +26,7 @@ from models.schema import (
     RANGES,
     setting,
 )
+from models.sheet_rows import TOTAL_HINT, total_label
 
 __all__ = ["validate"]
 
@@ -36,9 +37,10 @@ _BOUNDED: Final = tuple((f, *RANGES[f.minimum]) for f in LINE_FIELDS if f.minimu
 _BOUNDED_SETTINGS: Final = tuple(s for s in POLICY_SETTINGS if s.minimum is not None)
 
 
-def _line_issues(lines: Iterable[Line], columns: Mapping[str, str]) -> list[Issue]:
+def _line_issues(lines: Sequence[Line], columns: Mapping[str, str]) -> list[Issue]:
     issues: list[Issue] = []
     seen: dict[str, Line] = {}
+    functions = {line.function for line in lines}
 
     def issue(line: Line, column: str, message: str) -> None:
         issues.append(Issue(BUDGET_SHEET, line.source_row, columns.get(column), message))
@@ -60,6 +62,13 @@ def _line_issues(lines: Iterable[Line], columns: Mapping[str, str]) -> list[Issu
             seen[key] = line
         if not line.function.strip():
             issue(line, "function", f"Line {line.name!r} has no function")
+        if TOTAL_HINT.search(line.name) and total_label(line.name, functions) is not None:
+            issue(
+                line,
+                "name",
+                f"Line name {line.name.strip()!r} reads as a total row in a workbook (where it would be "
+                "skipped): give the line another name",
+            )
         for spec, least, most in _BOUNDED:
             value = getattr(line, spec.attr)
             if value is None or (type(value) is float and least <= value <= most):

@@ -280,3 +280,12 @@ def test_a_floor_column_headed_as_a_percentage_holds_shares(make_book: MakeBook)
     report = _read(make_book, [*rows, ["Desk", "Service", 100, 80]])
     assert report.plan is None
     assert "unclear under a percentage header" in report.issues[0].message
+
+
+def test_a_line_named_like_a_total_is_refused_before_it_could_be_lost() -> None:
+    from models.domain import Line, Plan
+    from models.validation import validate
+
+    plan = Plan((Line("Total", "HR", Kind.INTERNAL, 100.0), Line("Total IT", "IT", Kind.INTERNAL, 50.0)))
+    messages = [issue.message for issue in validate(plan)]
+    assert len(messages) == 2 and all("reads as a total row" in m for m in messages)

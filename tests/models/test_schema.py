@@ -33,6 +33,7 @@ from models.schema import (
     markdown_budget_table,
     markdown_settings_table,
 )
+from models.sheet_rows import total_label
 from models.validation import validate
 from models.workbook import read_plan
 from tests.conftest import ROOT, SAMPLE
@@ -76,7 +77,7 @@ _NAME = (
         max_size=24,
     )
     .map(lambda text: " ".join(text.split()))
-    .filter(bool)
+    .filter(lambda name: bool(name) and total_label(name, [f for f, _ in _FUNCTIONS]) is None)
 )
 #: Functions of both kinds, some of them canonical functions written another way.
 _FUNCTIONS = [
