@@ -93,6 +93,8 @@ class Line:
     max_change: float | None = None
     #: Excel row the line came from, for messages; not part of the plan's identity.
     source_row: int | None = field(default=None, compare=False)
+    #: The sheet the line came from, in a workbook of several sheets of lines.
+    source_sheet: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -667,6 +667,7 @@ def line_json(line: Line) -> dict[str, object]:
     """One line as ``solve --json`` gives it: every field, and the row it came from."""
     data = {f.attr: _json(getattr(line, f.attr)) for f in LINE_FIELDS}
     data["source_row"] = line.source_row
+    data["source_sheet"] = line.source_sheet
     return data
 
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any, Final, TypeVar
@@ -35,6 +35,7 @@ from models.domain import (
     RatioRule,
     default_kind,
     function_key,
+    normalise_name,
 )
 from models.fields import header_key
 from models.formats import money, percent
@@ -74,6 +75,14 @@ POLICY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "setting": ("setting", "settings", "rule", "parameter", "name", "item", "policy"),
     "value": ("value", "values", "setting value", "amount"),
 }
+_REQUIRED_ON_DEPARTMENT_SHEET: Final = tuple(attr for attr in REQUIRED if attr != "function")
+#: Sheets of a budget pack that hold no lines, by the words of their names.
+_OTHER_SHEETS: Final = (
+    "cover", "coversheet", "summary", "overview", "notes", "note", "readme", "instructions", "howto",
+    "contents", "index", "pivot", "pivottable", "total", "totals", "lists", "lookup", "lookups",
+    "deckblatt", "zusammenfassung", "ubersicht", "übersicht", "hinweise", "anleitung", "synthese",
+    "synthèse", "sommaire", "couverture", "portada", "resumen", "notas", "instrucciones",
+)  # fmt: skip
 _BUDGET_SHEETS: Final = ("budget", "budgets", "lines", "budgetlines", "plan")
 _FUNCTION_SHEETS: Final = ("functions", "function", "functionrules", "floors")
 _POLICY_SHEETS: Final = ("policy", "settings", "rules", "policies")
@@ -362,9 +371,11 @@ _FieldReader = Callable[[CellValue], Any]
 class _BudgetReader:
     """Lines from the Budget sheet, each field read as :data:`models.schema.LINE_FIELDS` says."""
 
-    def __init__(self, reader: _Reader, grid: _Grid) -> None:
+    def __init__(self, reader: _Reader, grid: _Grid, sheet_function: str | None = None) -> None:
         self.reader = reader
         self.grid = grid
+        #: The function of lines whose row names none: the sheet's name, in a workbook of department sheets.
+        self._sheet_function = sheet_function
         self._row = 0
         self._columns: dict[str, int] = {}
         #: The functions the sheet's lines name.
@@ -379,7 +390,8 @@ class _BudgetReader:
     def read(
         self, kinds_from_functions: dict[str, Kind]
     ) -> tuple[list[Line], dict[str, int], dict[str, Kind]]:
-        header = self.reader.find_header(self.grid, BUDGET_COLUMNS, REQUIRED)
+        required = REQUIRED if self._sheet_function is None else _REQUIRED_ON_DEPARTMENT_SHEET
+        header = self.reader.find_header(self.grid, BUDGET_COLUMNS, required)
         if header is None:
             return [], {}, {}
         header_row, columns = header
@@ -438,7 +450,8 @@ class _BudgetReader:
 
     def _function_names(self, header_row: int) -> set[str]:
         """The functions the sheet's lines name, to tell "HR total" from a line."""
-        return {v for v in self._column_values(header_row, "function") if type(v) is str and v.strip()}
+        names = {v for v in self._column_values(header_row, "function") if type(v) is str and v.strip()}
+        return names | ({self._sheet_function} if self._sheet_function else set())
 
     def _scales(self, header_row: int) -> dict[str, float]:
         """The unit of each money column: from its header, else from a title or note above the header."""
@@ -580,7 +593,7 @@ class _BudgetReader:
         values = self.grid.rows[r]
         width = len(values)
         self._row = r
-        name_col, function_col = self._columns["name"], self._columns["function"]
+        name_col, function_col = self._columns["name"], self._columns.get("function", _ABSENT)
         name_raw = values[name_col] if name_col < width else None
         function_raw = values[function_col] if function_col < width else None
         # Most rows name their function and no total word: they are lines, decided without a call.
@@ -592,6 +605,8 @@ class _BudgetReader:
         before = len(self.reader.issues)
         self._shares = False
         typed = {attr: read(values[c] if c < width else None) for attr, c, read in readers}
+        if typed["function"] is None and self._sheet_function is not None and "function" not in self._columns:
+            typed["function"] = self._sheet_function
         if len(self.reader.issues) > before or any(typed[attr] is None for attr in REQUIRED):
             return None
         for attr, base in _SHARE_OF.items() if self._shares else ():
@@ -609,7 +624,7 @@ class _BudgetReader:
                 kind = default_kind(function)
                 inferred.setdefault(function, kind)
             typed["kind"] = kind
-        return Line(**typed, source_row=r + 1)
+        return Line(**typed, source_row=r + 1, source_sheet=self.grid.name)
 
     def _skipped(self, r: int, values: list[CellValue], name: CellValue, function: CellValue) -> bool:
         """Whether the row is a total, a heading or a note rather than a line (said in a note)."""
@@ -861,6 +876,94 @@ def read_plan(path: str | Path, progress: Progress | None = None) -> ImportRepor
         book.close()
 
 
+def _read_department_sheets(
+    reader: _Reader, book: object, names: Sequence[str], kinds: dict[str, Kind]
+) -> tuple[list[Line], dict[str, int], dict[str, Kind]]:
+    """Lines from every sheet that holds them, a department's function from its sheet's name.
+
+    Cover, summary, notes and similar sheets are skipped by their names, and
+    a sheet of text only is skipped; each skip is said. A sheet with numbers
+    but no header a line can be read under is an issue, never skipped in
+    silence. A line name found on two sheets becomes ``<function> / <name>``.
+    """
+    lines: list[Line] = []
+    columns: dict[str, int] = {}
+    inferred: dict[str, Kind] = {}
+    letters: dict[str, dict[str, str]] = {}
+    for n, name in enumerate(names):
+        reader.progress(0.1 + 0.8 * n / len(names), f"Reading sheet {name}")
+        if header_key(name) in _OTHER_SHEETS:
+            reader.notes.append(f"Sheet {name!r} is skipped: by its name it holds no budget lines")
+            continue
+        grid = reader.grid(book, name)
+        sheet = _Reader(reader.path)
+        sheet.parts, sheet.progress = reader.parts, reader.progress
+        found, sheet_columns, sheet_inferred = _BudgetReader(sheet, grid, sheet_function=name).read(kinds)
+        if not sheet_columns:
+            if any(isinstance(v, int | float) and not isinstance(v, bool) for row in grid.rows for v in row):
+                reader.issues.extend(sheet.issues)
+            else:
+                reader.notes.append(f"Sheet {name!r} is skipped: it holds text and no amounts")
+            continue
+        reader.issues.extend(sheet.issues)
+        reader.notes.extend(sheet.notes)
+        lines.extend(found)
+        columns = columns or sheet_columns
+        letters[name] = {attr: column_letter(c + 1) for attr, c in sheet_columns.items()}
+        for function, kind in sheet_inferred.items():
+            inferred.setdefault(function, kind)
+    used = {line.source_sheet for line in lines}
+    reader.notes.insert(
+        0, f"Lines were read from {len(used)} sheets: {', '.join(n for n in names if n in used)}"
+    )
+    if len({tuple(sorted(v.items())) for v in letters.values()}) > 1:
+        columns = {}  # the sheets' columns differ: issues name the sheet and row
+    return _distinct_names(reader, lines), columns, inferred
+
+
+def _distinct_names(reader: _Reader, lines: list[Line]) -> list[Line]:
+    """A name used on two sheets (Salaries in HR and in IT) made distinct as ``HR / Salaries``.
+
+    The same name in the same function on two sheets is not two departments'
+    lines but two versions of one budget (FY24 and FY25, draft and final):
+    refused, never added up.
+    """
+    places: dict[str, list[Line]] = {}
+    for line in lines:
+        places.setdefault(normalise_name(line.name), []).append(line)
+    repeated = {key for key, found in places.items() if len({line.source_sheet for line in found}) > 1}
+    if not repeated:
+        return lines
+    for key in sorted(repeated):
+        found = places[key]
+        functions = [function_key(line.function) for line in found]
+        if len(set(functions)) < len(functions):
+            first, second = found[0], found[1]
+            reader.issues.append(
+                Issue(
+                    second.source_sheet or "",
+                    second.source_row,
+                    None,
+                    f"Line {second.name!r} of {second.function} is on sheets {first.source_sheet!r} and "
+                    f"{second.source_sheet!r}: they look like two versions of one budget, and adding them up "
+                    "would count it twice; keep one of the sheets (hide or delete the other)",
+                )
+            )
+            return lines
+    renamed = [
+        replace(line, name=f"{line.function} / {line.name}")
+        if normalise_name(line.name) in repeated
+        else line
+        for line in lines
+    ]
+    shown = sorted({line.name for line in lines if normalise_name(line.name) in repeated})
+    reader.notes.append(
+        f"Line names found on several sheets are named with their function: {', '.join(shown)} "
+        "(for example, 'HR / Salaries')"
+    )
+    return renamed
+
+
 def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
     from python_calamine import SheetTypeEnum, SheetVisibleEnum
 
@@ -899,12 +1002,21 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         settings = _read_policy(reader, reader.grid(book, policy_name))
     kinds = {function_key(rule.function): rule.kind for rule in rules if rule.kind is not None}
 
-    reader.progress(0.1, f"Reading sheet {budget_name}")
-    budget_grid = reader.grid(book, budget_name)
-    reader.progress(0.3, "Reading the lines")
-    lines, columns, inferred = _BudgetReader(reader, budget_grid).read(kinds)
-    if budget_name != BUDGET_SHEET:
-        reader.notes.insert(0, f"Lines were read from sheet {budget_name!r}")
+    named = _sheet_by_key(visible, _BUDGET_SHEETS)
+    candidates = (
+        [named] if named is not None else [n for n in visible if n not in (functions_name, policy_name)]
+    )
+    if len(candidates) > 1:
+        lines, columns, inferred = _read_department_sheets(reader, book, candidates, kinds)
+        budget_name = next((line.source_sheet for line in lines if line.source_sheet), budget_name)
+    else:
+        budget_name = candidates[0] if candidates else budget_name
+        reader.progress(0.1, f"Reading sheet {budget_name}")
+        budget_grid = reader.grid(book, budget_name)
+        reader.progress(0.3, "Reading the lines")
+        lines, columns, inferred = _BudgetReader(reader, budget_grid).read(kinds)
+        if budget_name != BUDGET_SHEET:
+            reader.notes.insert(0, f"Lines were read from sheet {budget_name!r}")
     for function, kind in inferred.items():
         reader.notes.append(f"Function {function!r} was taken as {kind} (no Kind given)")
     letters = {fld: column_letter(c + 1) for fld, c in columns.items()}

@@ -551,10 +551,7 @@ def _cover(book: Book) -> None:
     )
 
 
-@case(
-    "sheets_per_department_with_cover_summary_notes",
-    xfail="the cover sheet is read as the budget: refused, the department sheets are never read",
-)
+@case("sheets_per_department_with_cover_summary_notes")
 def _sheets_per_department(d: Path) -> tuple[list[Path], Expected]:
     items = budget("sheets_per_department_with_cover_summary_notes")
     book = Book()
@@ -568,10 +565,7 @@ def _sheets_per_department(d: Path) -> tuple[list[Path], Expected]:
     return [book.save(d / "budget_pack.xlsx")], Loads.of(items)
 
 
-@case(
-    "sheets_per_department_summary_with_values",
-    xfail="the summary sheet is read as the budget: 6 department lines instead of the 14 on the department sheets, kinds wrong",
-)
+@case("sheets_per_department_summary_with_values")
 def _sheets_per_department_summary_with_values(d: Path) -> tuple[list[Path], Expected]:
     items = budget("sheets_per_department_summary_with_values")
     book = Book()
@@ -582,10 +576,7 @@ def _sheets_per_department_summary_with_values(d: Path) -> tuple[list[Path], Exp
     return [book.save(d / "summary_first.xlsx")], Loads.of(items)
 
 
-@case(
-    "sheets_per_department_long_names_hidden_draft",
-    xfail="department sheets have no Function column and the sheet name is not taken as the function: refused",
-)
+@case("sheets_per_department_long_names_hidden_draft")
 def _sheets_per_department_long_names_hidden_draft(d: Path) -> tuple[list[Path], Expected]:
     spellings = {
         "HR": "Human Resources",
@@ -619,10 +610,7 @@ def _hidden_draft_first_sheet(d: Path) -> tuple[list[Path], Expected]:
     return [book.save(d / "fy25.xlsx")], Loads.of(items)
 
 
-@case(
-    "readme_sheet_first",
-    xfail="the 'Read me' sheet is read as the budget: refused",
-)
+@case("readme_sheet_first")
 def _readme_sheet_first(d: Path) -> tuple[list[Path], Expected]:
     items = budget("readme_sheet_first")
     book = Book()
@@ -1152,10 +1140,7 @@ def _side_by_side_blocks(d: Path) -> tuple[list[Path], Expected]:
 # -- more sheets, files and currencies -------------------------------------------------------------------------
 
 
-@case(
-    "sheets_per_department_full_columns",
-    xfail="only the first department's sheet is read: 3 of 14 lines, the rest dropped in silence",
-)
+@case("sheets_per_department_full_columns")
 def _sheets_per_department_full_columns(d: Path) -> tuple[list[Path], Expected]:
     items = budget("sheets_per_department_full_columns")
     book = Book()
