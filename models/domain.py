@@ -95,6 +95,8 @@ class Line:
     source_row: int | None = field(default=None, compare=False)
     #: The sheet the line came from, in a workbook of several sheets of lines.
     source_sheet: str | None = field(default=None, compare=False)
+    #: The workbook the line came from, in a plan read from several.
+    source_file: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,9 +24,13 @@ class Issue:
     row: int | None  # 1-based, as Excel shows it
     column: str | None  # "C", as Excel shows it
     message: str  # "Floor 120,000 is above cap 100,000"
+    #: The workbook, when a plan is read from several.
+    file: str | None = None
 
     def where(self) -> str:
-        parts = [f"sheet {self.sheet}"] if self.sheet else []
+        parts = [self.file] if self.file else []
+        if self.sheet:
+            parts.append(f"sheet {self.sheet}")
         if self.column and self.row:
             parts.append(f"cell {self.column}{self.row}")
         elif self.row:
@@ -40,4 +44,5 @@ class Issue:
         return f"{where}: {self.message}" if where else self.message
 
     def to_json(self) -> dict[str, object]:
-        return {"sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}
+        data: dict[str, object] = {"file": self.file} if self.file else {}
+        return {**data, "sheet": self.sheet, "row": self.row, "column": self.column, "message": self.message}

@@ -668,6 +668,7 @@ def line_json(line: Line) -> dict[str, object]:
     data = {f.attr: _json(getattr(line, f.attr)) for f in LINE_FIELDS}
     data["source_row"] = line.source_row
     data["source_sheet"] = line.source_sheet
+    data["source_file"] = line.source_file
     return data
 
 

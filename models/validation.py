@@ -43,7 +43,8 @@ def _line_issues(lines: Sequence[Line], columns: Mapping[str, str]) -> list[Issu
     functions = {line.function for line in lines}
 
     def issue(line: Line, column: str, message: str) -> None:
-        issues.append(Issue(line.source_sheet or BUDGET_SHEET, line.source_row, columns.get(column), message))
+        sheet = line.source_sheet or BUDGET_SHEET
+        issues.append(Issue(sheet, line.source_row, columns.get(column), message, line.source_file))
 
     for line in lines:
         if not line.name.strip():

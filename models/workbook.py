@@ -63,7 +63,7 @@ from models.sheet_rows import (
 from models.validation import validate
 from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workbook_file
 
-__all__ = ["ImportReport", "header_key", "read_plan"]
+__all__ = ["ImportReport", "distinct_names", "header_key", "read_plan"]
 
 HEADER_SEARCH_ROWS: Final = 40
 _T = TypeVar("_T")
@@ -99,6 +99,8 @@ class ImportReport:
     inferred_kinds: dict[str, Kind] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     columns: dict[str, str] = field(default_factory=dict)
+    #: The currencies the workbook names (in amounts, headers or sheet names).
+    currencies: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -166,6 +168,10 @@ class _Reader:
         self.notes: list[str] = []
         self.parts = WorkbookParts({})
         self.progress: Progress = _no_progress
+        #: The function of lines whose rows name none (from the workbook's name), if known.
+        self.function: str | None = None
+        #: Each currency the sheets read name (in amounts, headers or sheet names), with where.
+        self.currencies: dict[str, tuple[str, str]] = {}
 
     # -- helpers ---------------------------------------------------------
 
@@ -384,6 +390,7 @@ class _BudgetReader:
         self._function_hints: dict[str, bool] = {}
         #: Whether the row being read gave a floor or cap as a percentage.
         self._shares = False
+
         self._header: list[CellValue] = []
         self._totals = _Totals(reader, lambda _values: None)
 
@@ -545,8 +552,20 @@ class _BudgetReader:
                     f"{spec.label} (column {letter}): {undecided!r} is read with its separator grouping "
                     "thousands (no amount of the column shows how it writes decimals)"
                 )
+        header = self.grid.rows[header_row]
+        for spec in LINE_FIELDS:
+            c = self._columns.get(spec.attr)
+            if spec.unit is Unit.MONEY and c is not None and c < len(header):
+                code = currency_of(header[c])
+                if code is not None:
+                    currencies.setdefault(code, (spec.label, str(header[c]).strip()))
+        named_by_sheet = currency_of(self.grid.name)
+        if named_by_sheet is not None:
+            currencies.setdefault(named_by_sheet, ("sheet", self.grid.name))
         if "$" in currencies and "USD" in currencies:
             del currencies["$"]
+        for code, where in currencies.items():
+            self.reader.currencies.setdefault(code, where)
         self._check_currencies(header_row, currencies)
         return found
 
@@ -843,13 +862,18 @@ def _no_progress(_fraction: float, _message: str) -> None:
     return None
 
 
-def read_plan(path: str | Path, progress: Progress | None = None) -> ImportReport:
+def read_plan(
+    path: str | Path, progress: Progress | None = None, *, function: str | None = None
+) -> ImportReport:
     """Read a plan from a workbook. Never raises for bad input: the report carries the issues.
 
     ``progress(fraction, message)`` is called as the reading goes on.
+    ``function`` is the function of lines that name none (a department's own
+    workbook, whose name says whose it is).
     """
     path = Path(path)
     reader = _Reader(path)
+    reader.function = function
     reader.progress = progress or _no_progress
     reader.progress(0.0, f"Checking {path.name}")
     file_name = path.name
@@ -907,61 +931,80 @@ def _read_department_sheets(
             continue
         reader.issues.extend(sheet.issues)
         reader.notes.extend(sheet.notes)
+        for code, (what, text) in sheet.currencies.items():
+            reader.currencies.setdefault(code, (what, f"{text}, sheet {name}"))
         lines.extend(found)
         columns = columns or sheet_columns
         letters[name] = {attr: column_letter(c + 1) for attr, c in sheet_columns.items()}
         for function, kind in sheet_inferred.items():
             inferred.setdefault(function, kind)
+    if len(reader.currencies) > 1 and not any("several currencies" in i.message for i in reader.issues):
+        shown = ", ".join(f"{code} ({text})" for code, (_what, text) in sorted(reader.currencies.items()))
+        reader.issue(
+            "",
+            None,
+            None,
+            f"The sheets are in several currencies: {shown}. Fulcrum adds up amounts of one currency; "
+            "convert them to one currency (there is no exchange rate to do it with)",
+        )
     used = {line.source_sheet for line in lines}
     reader.notes.insert(
         0, f"Lines were read from {len(used)} sheets: {', '.join(n for n in names if n in used)}"
     )
     if len({tuple(sorted(v.items())) for v in letters.values()}) > 1:
         columns = {}  # the sheets' columns differ: issues name the sheet and row
-    return _distinct_names(reader, lines), columns, inferred
+    return (
+        distinct_names(lines, lambda line: line.source_sheet, reader.issues, reader.notes),
+        columns,
+        inferred,
+    )
 
 
-def _distinct_names(reader: _Reader, lines: list[Line]) -> list[Line]:
-    """A name used on two sheets (Salaries in HR and in IT) made distinct as ``HR / Salaries``.
+def distinct_names(
+    lines: list[Line], place: Callable[[Line], str | None], issues: list[Issue], notes: list[str]
+) -> list[Line]:
+    """A name used in two places (Salaries on HR's sheet and IT's) made distinct as ``HR / Salaries``.
 
-    The same name in the same function on two sheets is not two departments'
+    ``place`` is where a line comes from (its sheet, or its workbook). The
+    same name in the same function in two places is not two departments'
     lines but two versions of one budget (FY24 and FY25, draft and final):
-    refused, never added up.
+    an issue, never added up.
     """
-    places: dict[str, list[Line]] = {}
+    found_in: dict[str, list[Line]] = {}
     for line in lines:
-        places.setdefault(normalise_name(line.name), []).append(line)
-    repeated = {key for key, found in places.items() if len({line.source_sheet for line in found}) > 1}
-    if not repeated:
-        return lines
+        found_in.setdefault(normalise_name(line.name), []).append(line)
+    repeated = {key for key, found in found_in.items() if len({place(line) for line in found}) > 1}
     for key in sorted(repeated):
-        found = places[key]
+        found = found_in[key]
         functions = [function_key(line.function) for line in found]
         if len(set(functions)) < len(functions):
             first, second = found[0], found[1]
-            reader.issues.append(
+            issues.append(
                 Issue(
                     second.source_sheet or "",
                     second.source_row,
                     None,
-                    f"Line {second.name!r} of {second.function} is on sheets {first.source_sheet!r} and "
-                    f"{second.source_sheet!r}: they look like two versions of one budget, and adding them up "
-                    "would count it twice; keep one of the sheets (hide or delete the other)",
+                    f"Line {second.name!r} of {second.function} is in {place(first)!r} and in "
+                    f"{place(second)!r}: they look like two versions of one budget, and adding them up would "
+                    "count it twice; keep one of them",
+                    second.source_file,
                 )
             )
             return lines
-    renamed = [
-        replace(line, name=f"{line.function} / {line.name}")
-        if normalise_name(line.name) in repeated
-        else line
-        for line in lines
-    ]
+    if not repeated:
+        return lines
+
+    def distinct(line: Line) -> Line:
+        if normalise_name(line.name) in repeated:
+            return replace(line, name=f"{line.function} / {line.name}")
+        return line
+
     shown = sorted({line.name for line in lines if normalise_name(line.name) in repeated})
-    reader.notes.append(
-        f"Line names found on several sheets are named with their function: {', '.join(shown)} "
+    notes.append(
+        f"Line names found in several places are named with their function: {', '.join(shown)} "
         "(for example, 'HR / Salaries')"
     )
-    return renamed
+    return [distinct(line) for line in lines]
 
 
 def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
@@ -1014,7 +1057,9 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         reader.progress(0.1, f"Reading sheet {budget_name}")
         budget_grid = reader.grid(book, budget_name)
         reader.progress(0.3, "Reading the lines")
-        lines, columns, inferred = _BudgetReader(reader, budget_grid).read(kinds)
+        lines, columns, inferred = _BudgetReader(reader, budget_grid, sheet_function=reader.function).read(
+            kinds
+        )
         if budget_name != BUDGET_SHEET:
             reader.notes.insert(0, f"Lines were read from sheet {budget_name!r}")
     for function, kind in inferred.items():
@@ -1038,4 +1083,5 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         inferred_kinds=inferred,
         notes=tuple(reader.notes),
         columns=letters,
+        currencies=tuple(sorted(reader.currencies)),
     )

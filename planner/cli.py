@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from models.compare import Compared, Comparison, compare
+from models.consolidate import read_plans
 from models.domain import Objective, Plan, function_key
 from models.export import ExportError, write_comparison, write_frontier, write_result
 from models.formats import money, percent
@@ -28,7 +29,7 @@ from models.issues import Issue
 from models.project import ProjectError, open_project
 from models.result import Result, Status
 from models.schema import plan_json
-from models.workbook import ImportReport, read_plan
+from models.workbook import ImportReport
 from planner.insight import balance_frontier, price_of_balance
 from planner.solve import solve
 from planner.solvers import SolverName
@@ -268,9 +269,13 @@ def _frontier_command(args: argparse.Namespace) -> int:
     return code
 
 
-def _read_or_report(path: str, as_json: bool, **extra: object) -> tuple[Plan | None, ImportReport]:
-    """The plan in ``path``, or None after printing its problems (as JSON with ``extra``, or readably)."""
-    report = read_plan(path)
+def _read_or_report(paths: Sequence[str], as_json: bool, **extra: object) -> tuple[Plan | None, ImportReport]:
+    """The plan in ``paths`` (one workbook, or several consolidated), or None after printing its problems.
+
+    Problems are printed as JSON with ``extra``, or readably.
+    """
+    report = read_plans(paths)
+    path = ", ".join(paths)
     if report.ok and report.plan is not None:
         return report.plan, report
     failed = Result(Status.INVALID_INPUT, issues=report.issues, message="The workbook has problems to fix")
@@ -295,7 +300,7 @@ def _compare_command(args: argparse.Namespace) -> int:
     items: list[Compared] = []
     names: set[str] = set()
     for path in args.plans:
-        plan, _report = _read_or_report(path, args.json, file=path)
+        plan, _report = _read_or_report([path], args.json, file=path)
         if plan is None:
             return EXIT_CODES[Status.INVALID_INPUT]
         name, n = Path(path).stem, 2
@@ -394,6 +399,9 @@ def _project_command(args: argparse.Namespace) -> int:
     return 0
 
 
+_PLAN_HELP = "a plan workbook, or several department workbooks (or a folder of them) read as one plan"
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="fulcrum",
@@ -403,7 +411,7 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = root.add_subparsers(dest="command", metavar="COMMAND")
     solve_cmd = commands.add_parser("solve", help="solve a plan workbook and show or export the allocation")
-    solve_cmd.add_argument("plan", metavar="PLAN.xlsx")
+    solve_cmd.add_argument("plan", nargs="+", metavar="PLAN.xlsx", help=_PLAN_HELP)
     solve_cmd.add_argument("--out", metavar="RESULT.xlsx", help="write the result workbook here")
     solve_cmd.add_argument("--json", action="store_true", help="print the result as one JSON object")
     solve_cmd.add_argument(
@@ -423,7 +431,7 @@ def parser() -> argparse.ArgumentParser:
     compare_cmd.set_defaults(handler=_compare_command)
 
     frontier_cmd = commands.add_parser("frontier", help="impact across the feasible internal shares")
-    frontier_cmd.add_argument("plan", metavar="PLAN.xlsx")
+    frontier_cmd.add_argument("plan", nargs="+", metavar="PLAN.xlsx", help=_PLAN_HELP)
     frontier_cmd.add_argument("--points", type=int, default=21, metavar="N", help="points on the curve (21)")
     frontier_cmd.add_argument("--out", metavar="FRONTIER.xlsx", help="write the points and a chart here")
     frontier_cmd.add_argument("--json", action="store_true", help="print the frontier as one JSON object")

@@ -188,3 +188,21 @@ def test_frontier_json_and_workbook(tmp_path: Path) -> None:
 
     sheet = openpyxl.load_workbook(out)["Frontier"]
     assert len(sheet._charts) == 1
+
+
+def test_solve_a_folder_of_department_workbooks(tmp_path: Path) -> None:
+    folder = tmp_path / "submissions"
+    folder.mkdir()
+    write_book(
+        folder / "Human_Resources_FY25.xlsx", {"Budget": [["Cost centre", "Budget"], ["Payroll", 600]]}
+    )
+    write_book(folder / "Marketing_FY25.xlsx", {"Budget": [["Cost centre", "Budget"], ["Ads", 400]]})
+    done = run("solve", str(folder), "--json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads(done.stdout)
+    lines = {line["name"]: line for line in data["plan"]["lines"]}
+    assert lines["Payroll"]["function"] == "Human Resources" and lines["Payroll"]["kind"] == "internal"
+    assert lines["Ads"]["source_file"] == "Marketing_FY25.xlsx"
+    assert sum(data["allocation"].values()) <= 1000 + 1e-6
+    several = run("solve", str(folder / "Human_Resources_FY25.xlsx"), str(folder / "Marketing_FY25.xlsx"))
+    assert several.returncode == 0 and "Payroll" in several.stdout

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models import workbook
+from models.consolidate import read_plans
 from models.domain import Kind, Plan
 from models.workbook import ImportReport
 
@@ -17,28 +18,17 @@ LOADS_RIGHT = "loads right"
 REFUSED = "refused"
 WRONG = "WRONG NUMBER IN SILENCE"
 ERROR = "error"
-SEVERAL_FILES = "several files: no reader"
-STATUSES = (LOADS_RIGHT, REFUSED, WRONG, ERROR, SEVERAL_FILES)
+STATUSES = (LOADS_RIGHT, REFUSED, WRONG, ERROR)
 
 #: Money is compared to the cent.
 CENT = 0.005
 
 
-class NoConsolidatingReaderError(Exception):
-    """The reader has no entry point for a plan spread over several files."""
-
-
 def read(paths: Sequence[Path]) -> ImportReport:
-    """The reader's report on one workbook, or on several through ``read_plans`` once it exists."""
+    """The reader's report on one workbook, or on several consolidated into one plan."""
     if len(paths) == 1:
         return workbook.read_plan(paths[0])
-    read_plans = getattr(workbook, "read_plans", None)
-    if read_plans is None:
-        raise NoConsolidatingReaderError(
-            "several files need the consolidating reader (models.workbook.read_plans)"
-        )
-    report: ImportReport = read_plans(list(paths))
-    return report
+    return read_plans(list(paths))
 
 
 @dataclass(frozen=True)
@@ -122,8 +112,6 @@ def run(case: Case, directory: Path) -> Verdict:
     paths, expected = case.build(directory)
     try:
         report = read(paths)
-    except NoConsolidatingReaderError as error:
-        return Verdict(SEVERAL_FILES, False, f"{len(paths)} files; {error}")
     except Exception as error:
         return Verdict(ERROR, False, f"{type(error).__name__}: {error}")
     return judge(report, expected)

@@ -32,7 +32,7 @@ error cells; and clean workbooks.
 A case the reader gets wrong today carries a strict xfail whose reason says
 what goes wrong; when the reader learns the layout, the case passes, strict
 xfail reports it, and the mark is removed. Cases spread over several files are
-read through ``models.workbook.read_plans(paths)`` once it exists; until then
+read through ``models.consolidate.read_plans(paths)``; until then
 they fail and are marked so.
 
 ``uv run python -m tests.corpus.report`` prints each case's outcome (loads

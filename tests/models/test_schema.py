@@ -253,7 +253,7 @@ def test_solve_json_sends_every_field_of_every_line() -> None:
     plan = read_plan(SAMPLE).plan
     assert plan is not None
     assert len(lines) == len(plan.lines)
-    assert set(lines[0]) == {f.attr for f in LINE_FIELDS} | {"source_row", "source_sheet"}
+    assert set(lines[0]) == {f.attr for f in LINE_FIELDS} | {"source_row", "source_sheet", "source_file"}
     assert lines[0]["source_sheet"] == "Budget"
     assert lines[0]["source_row"] == plan.lines[0].source_row
     assert set(data["plan"]["settings"]) == {s.attr for s in POLICY_SETTINGS}
