@@ -463,8 +463,13 @@ class MainWindow(QMainWindow):
 
     # -- opening and exporting ---------------------------------------------------
 
-    def open_workbook(self, path: str | Path, *, wait: bool = False, remember: bool = True) -> None:
-        """Open a workbook (off the window's thread unless ``wait``); the plan stays until it is read."""
+    def open_workbook(
+        self, path: str | Path | list[str], *, wait: bool = False, remember: bool = True
+    ) -> None:
+        """Open a workbook, or several as one plan (off the window's thread unless ``wait``).
+
+        The plan stays until it is read.
+        """
         self._remember_opened = remember
         self.session.open_workbook(path, wait=wait)
 
@@ -480,9 +485,11 @@ class MainWindow(QMainWindow):
     def _on_open_triggered(self) -> None:
         path = self.session.path
         folder = str(path.parent) if path else str(Path.home())
-        name, _filter = QFileDialog.getOpenFileName(self, "Open workbook", folder, "Excel workbooks (*.xlsx)")
-        if name:
-            self.open_workbook(name)
+        names, _filter = QFileDialog.getOpenFileNames(
+            self, "Open workbooks (one, or several departments' at once)", folder, "Excel workbooks (*.xlsx)"
+        )
+        if names:
+            self.open_workbook(names if len(names) > 1 else names[0])
 
     def export_to(self, path: str | Path) -> None:
         self.session.export_result(path)
@@ -553,16 +560,17 @@ class MainWindow(QMainWindow):
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         urls = event.mimeData().urls()
-        if urls and all(u.isLocalFile() and u.toLocalFile().lower().endswith(".xlsx") for u in urls[:1]):
+        if urls and all(u.isLocalFile() and u.toLocalFile().lower().endswith(".xlsx") for u in urls):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
         urls = event.mimeData().urls()
-        if urls and urls[0].toLocalFile().lower().endswith(".xlsx"):
+        names = [u.toLocalFile() for u in urls if u.isLocalFile()]
+        if names and all(name.lower().endswith(".xlsx") for name in names):
             event.acceptProposedAction()
-            self.open_workbook(urls[0].toLocalFile())
+            self.open_workbook(names if len(names) > 1 else names[0])
         else:
             self.status_label.setText(MESSAGES["drop_only_xlsx"])
 

@@ -16,12 +16,13 @@ history is not at its clean mark.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Final, TypeVar
 
 from models.compare import Compared, Comparison, compare
+from models.consolidate import read_plans
 from models.domain import Plan
 from models.formats import percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
@@ -38,7 +39,7 @@ from models.scenarios import (
     set_notes,
     update_scenario,
 )
-from models.workbook import ImportReport, read_plan
+from models.workbook import ImportReport
 from planner.explain import apply_fix
 from planner.insight import balance_frontier, price_of_balance
 from planner.solve import solve, was_cancelled
@@ -360,15 +361,19 @@ class Session:
 
     # -- workbooks and exports -----------------------------------------------------------
 
-    def open_workbook(self, path: str | Path, *, wait: bool = False) -> None:
-        """Read a workbook (on this thread if ``wait``); the plan stays until it is read."""
-        target = Path(path)
-        self.message.emit(MESSAGES["opening"].format(name=target.name))
+    def open_workbook(self, path: str | Path | Sequence[str | Path], *, wait: bool = False) -> None:
+        """Read a workbook, or several department workbooks as one plan (on this thread if ``wait``).
+
+        The plan stays as it is until the reading is done.
+        """
+        paths = [path] if isinstance(path, str | Path) else list(path)
+        shown = Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} workbooks"
+        self.message.emit(MESSAGES["opening"].format(name=shown))
         if wait:
-            self._on_imported(read_plan(target))
+            self._on_imported(read_plans(paths))
             return
         self.executor.submit(
-            lambda progress: read_plan(target, progress=progress), self._on_imported, kind="import"
+            lambda progress: read_plans(paths, progress=progress), self._on_imported, kind="import"
         )
 
     def _on_imported(self, report: ImportReport) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
@@ -122,3 +124,36 @@ def test_a_plan_that_cannot_be_solved_shows_its_problems(qtbot: QtBot, window: M
     assert window.tabs.currentWidget() is window.issues_view
     texts = [window.issues_model.index(r, 3).data() for r in range(window.issues_model.rowCount())]
     assert any("a function has one kind" in str(text) for text in texts)
+
+
+def test_dropping_department_workbooks_opens_them_as_one_plan(
+    qtbot: QtBot, window: MainWindow, tmp_path: Path
+) -> None:
+    from PySide6.QtCore import QMimeData, QPointF, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from tests.conftest import write_book
+
+    paths = [
+        write_book(
+            tmp_path / "Human_Resources_FY25.xlsx", {"Budget": [["Cost centre", "Budget"], ["Payroll", 600]]}
+        ),
+        write_book(tmp_path / "Marketing_FY25.xlsx", {"Budget": [["Cost centre", "Budget"], ["Ads", 400]]}),
+    ]
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        window.dropEvent(event)
+    plan = window.session.plan
+    assert [(line.name, line.function, line.kind) for line in plan.lines] == [
+        ("Payroll", "Human Resources", Kind.INTERNAL),
+        ("Ads", "Marketing", Kind.CUSTOMER),
+    ]
+    assert "Opened" in window.status_label.text() or "Optimal" in window.status_label.text()
