@@ -410,6 +410,7 @@ class _BudgetReader:
                     f"Budget column {column_letter(c + 1)} ({value.strip()!r}) is not used"
                 )
         self._header = self.grid.rows[header_row]
+        self._prefer_visible_columns()
         self._functions = self._function_names(header_row)
         scales = self._scales(header_row)
         marks = self._decimal_marks(header_row)
@@ -454,6 +455,44 @@ class _BudgetReader:
         if c is None:
             return []
         return [row[c] for row in self.grid.rows[header_row + 1 :] if c < len(row)]
+
+    def _prefer_visible_columns(self) -> None:
+        """A hidden column is never preferred to a visible one, and one still read is said.
+
+        When the column a field was found in is hidden (a superseded "Budget"
+        beside a visible "Revised budget"), a visible column not otherwise used
+        whose header holds one of the field's header words is read instead.
+        """
+        hidden = self.reader.parts.hidden_columns(self.reader.path, self.grid.name)
+        if not hidden:
+            return
+        used = set(self._columns.values())
+        for spec in LINE_FIELDS:
+            c = self._columns.get(spec.attr)
+            if c is None or c not in hidden:
+                continue
+            title = self._header[c] if c < len(self._header) else None
+            visible = [
+                k
+                for k, value in enumerate(self._header)
+                if k not in hidden
+                and k not in used
+                and isinstance(value, str)
+                and any(word in header_key(value) for word in spec.synonyms if len(word) > 3)
+            ]
+            if len(visible) == 1:
+                (k,) = visible
+                self._columns[spec.attr] = k
+                used.add(k)
+                self.reader.notes.append(
+                    f"{spec.label} is read from column {column_letter(k + 1)} ({self._header[k]!r}), "
+                    f"not from the hidden column {column_letter(c + 1)} ({title!r})"
+                )
+            else:
+                self.reader.notes.append(
+                    f"{spec.label} is read from column {column_letter(c + 1)} ({title!r}), which the sheet "
+                    "hides: check that it is the column to read"
+                )
 
     def _function_names(self, header_row: int) -> set[str]:
         """The functions the sheet's lines name, to tell "HR total" from a line."""

@@ -87,6 +87,23 @@ class WorkbookParts:
                         element.clear()
         return marks
 
+    def hidden_columns(self, path: Path, sheet: str) -> frozenset[int]:
+        """The 0-based columns a sheet hides (read from its ``<cols>``, which comes before its cells)."""
+        part = self.sheet_parts.get(sheet)
+        if part is None:
+            return frozenset()
+        hidden: set[int] = set()
+        with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
+            for _event, element in SafeET.iterparse(stream, events=("start",), forbid_dtd=True):
+                tag = element.tag.rpartition("}")[2]
+                if tag == "sheetData":
+                    break
+                if tag == "col" and element.get("hidden") in ("1", "true"):
+                    low, high = element.get("min") or "0", element.get("max") or "0"
+                    if low.isdigit() and high.isdigit():
+                        hidden.update(range(int(low) - 1, min(int(high), 16_384)))
+        return frozenset(hidden)
+
     def has_formulas_or_errors(self, path: Path, sheet: str) -> bool:
         """Whether the sheet holds any formula or error cell (cheap byte scan)."""
         part = self.sheet_parts.get(sheet)

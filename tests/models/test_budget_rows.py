@@ -289,3 +289,21 @@ def test_a_line_named_like_a_total_is_refused_before_it_could_be_lost() -> None:
     plan = Plan((Line("Total", "HR", Kind.INTERNAL, 100.0), Line("Total IT", "IT", Kind.INTERNAL, 50.0)))
     messages = [issue.message for issue in validate(plan)]
     assert len(messages) == 2 and all("reads as a total row" in m for m in messages)
+
+
+def test_a_hidden_column_is_never_preferred_to_a_visible_one(tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Budget"
+    sheet.append(["Line", "Function", "Budget", "Revised budget", "Floor"])
+    sheet.append(["Payroll", "HR", 500, 600, 100])
+    sheet.column_dimensions["C"].hidden = True
+    sheet.column_dimensions["E"].hidden = True
+    book.save(tmp_path / "hidden.xlsx")
+    report = read_plan(tmp_path / "hidden.xlsx")
+    line = _loaded(report).lines[0]
+    assert (line.current, line.floor) == (600, 100)
+    notes = " | ".join(report.notes)
+    assert "Current is read from column D ('Revised budget'), not from the hidden column C" in notes
+    assert "Floor is read from column E ('Floor'), which the sheet hides" in notes
