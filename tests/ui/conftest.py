@@ -39,3 +39,20 @@ def load_sample(qtbot: QtBot, window: MainWindow, until: str = "solve_finished")
     with qtbot.waitSignal(getattr(window, until), timeout=TIMEOUT):
         window.session.load(plan, None)
     return window
+
+
+def drop_files(window: MainWindow, paths: list[Path]) -> None:
+    """Drop files on the window, as from a file manager."""
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
+    event = QDropEvent(
+        QPointF(10, 10),
+        Qt.DropAction.CopyAction,
+        data,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    window.dropEvent(event)

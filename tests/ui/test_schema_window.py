@@ -10,7 +10,7 @@ from pytestqt.qtbot import QtBot
 
 from models.domain import Basis, Bound, FunctionRule, Kind, Line, Plan, Policy
 from models.schema import LINE_FIELDS, POLICY_SETTINGS
-from tests.ui.conftest import TIMEOUT, NewWindow
+from tests.ui.conftest import TIMEOUT, NewWindow, drop_files
 from ui.delegates import ChoiceDelegate
 from ui.main_window import MainWindow
 
@@ -129,9 +129,6 @@ def test_a_plan_that_cannot_be_solved_shows_its_problems(qtbot: QtBot, window: M
 def test_dropping_department_workbooks_opens_them_as_one_plan(
     qtbot: QtBot, window: MainWindow, tmp_path: Path
 ) -> None:
-    from PySide6.QtCore import QMimeData, QPointF, QUrl
-    from PySide6.QtGui import QDropEvent
-
     from tests.conftest import write_book
 
     paths = [
@@ -140,17 +137,8 @@ def test_dropping_department_workbooks_opens_them_as_one_plan(
         ),
         write_book(tmp_path / "Marketing_FY25.xlsx", {"Budget": [["Cost centre", "Budget"], ["Ads", 400]]}),
     ]
-    data = QMimeData()
-    data.setUrls([QUrl.fromLocalFile(str(path)) for path in paths])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        data,
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
-        window.dropEvent(event)
+        drop_files(window, paths)
     plan = window.session.plan
     assert [(line.name, line.function, line.kind) for line in plan.lines] == [
         ("Payroll", "Human Resources", Kind.INTERNAL),

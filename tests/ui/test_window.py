@@ -17,7 +17,7 @@ from models.domain import Basis, Bound, Kind, Plan
 from models.result import Result, Status
 from models.workbook import read_plan
 from tests.conftest import ROOT, SAMPLE, infeasible_plan, write_book
-from tests.ui.conftest import NewWindow
+from tests.ui.conftest import NewWindow, drop_files
 from ui.main_window import MESSAGES, MainWindow
 from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
 
@@ -310,20 +310,8 @@ def test_ratio_rules_are_added_and_removed_from_the_panel(qtbot: QtBot, window: 
 
 
 def test_a_dropped_workbook_is_opened(qtbot: QtBot, window: MainWindow) -> None:
-    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
-    from PySide6.QtGui import QDropEvent
-
-    data = QMimeData()
-    data.setUrls([QUrl.fromLocalFile(str(SAMPLE))])
-    event = QDropEvent(
-        QPointF(10, 10),
-        Qt.DropAction.CopyAction,
-        data,
-        Qt.MouseButton.NoButton,
-        Qt.KeyboardModifier.NoModifier,
-    )
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
-        window.dropEvent(event)
+        drop_files(window, [SAMPLE])
     assert window.session.path == SAMPLE
     assert len(window.session.plan.lines) == 57
 
