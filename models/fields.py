@@ -12,8 +12,10 @@ import re
 from models import cells
 from models.cells import CellError, CellValue, DecimalMark
 from models.domain import Basis, Bound, Curve, Kind, Objective, RatioRule
+from models.functions import fold_accents
 
 __all__ = [
+    "column_key",
     "header_key",
     "parse_amount",
     "parse_bound",
@@ -30,9 +32,34 @@ __all__ = [
 _BRACKETS = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
 
 
+#: A year or fiscal year in a header: 2025, FY25, FY 2025, FY2025/26, 2024-25, GJ 2025 (Geschäftsjahr);
+#: and the French N, N-1, N+1 (this year, last year, next year).
+_YEARS = re.compile(
+    r"(?<![a-z0-9])(?:fy|gj|wj)\s*'?\s*(?:\d{4}|\d{2})(?:\s*[-/]\s*(?:\d{4}|\d{2}))?(?!\d)"
+    r"|(?<!\d)(?:19|20)\d{2}(?:\s*[-/]\s*(?:\d{4}|\d{2}))?(?!\d)"
+    r"|(?<![a-z0-9])n\s*[-+]\s*1(?!\d)|(?<![a-z0-9])n\s*$"
+)
+
+
 def header_key(text: str) -> str:
-    """How a header or sheet name is compared: no case, units in brackets, spaces or punctuation."""
-    without_units = _BRACKETS.sub("", text.casefold())
+    """How a header or sheet name is compared: no case, accents, units in brackets, spaces or punctuation.
+
+    ``Libellé``, ``LIBELLE`` and ``Libelle (EUR)`` are one header.
+    """
+    without_units = _BRACKETS.sub("", fold_accents(text.casefold()))
+    return "".join(ch for ch in without_units if ch.isalnum())
+
+
+def column_key(text: str) -> str:
+    """How a column's header is compared: as :func:`header_key`, and years dropped.
+
+    ``Budget 2025``, ``FY25 Budget``, ``Budget FY 2025/26``, ``Réalisé N-1``
+    and ``Budget`` are one header. (Sheet names keep their years: sheets
+    ``Budget 2024`` and ``Budget 2025`` are two.)
+    """
+    without_units = _BRACKETS.sub("", fold_accents(text.casefold()))
+    if any(ch.isdigit() for ch in without_units) or without_units.rstrip().endswith("n"):
+        without_units = _YEARS.sub("", without_units)
     return "".join(ch for ch in without_units if ch.isalnum())
 
 

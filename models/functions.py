@@ -14,6 +14,8 @@ function unless the plan says otherwise.
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
@@ -28,6 +30,7 @@ __all__ = [
     "Kind",
     "canonical",
     "default_kind",
+    "fold_accents",
     "function_key",
     "normalise_name",
     "spelling_key",
@@ -48,7 +51,11 @@ class CanonicalFunction:
     spellings: tuple[str, ...]  # every name it goes by, as typed (compared by :func:`spelling_key`)
 
 
-#: The functions behind the customer, in the order the window shows them.
+#: The functions behind the customer, in the order the window shows them, each with the names
+#: finance teams give it in English, German, French and Spanish. Only a function's own names
+#: belong here: a generic word (Service, Support, Operations, Administration, Corporate services,
+#: Shared services, Communication) names no function of the table and is a customer function
+#: unless the plan says otherwise.
 CANONICAL_FUNCTIONS: Final = (
     CanonicalFunction(
         "HR",
@@ -56,18 +63,78 @@ CANONICAL_FUNCTIONS: Final = (
         (
             "HR",
             "Human resources",
+            "Human resource",
+            "HRM",
+            "Human resource management",
+            "Human capital",
             "People",
             "People & culture",
-            "People and culture",
             "People culture",
             "People ops",
             "People operations",
+            "People team",
+            "Personnel",
+            "Talent",
+            "Talent & culture",
+            "Talent management",
+            # German
+            "Personal",
+            "Personalabteilung",
+            "Personalwesen",
+            "Personalmanagement",
+            "Personal & Organisation",
+            "HR-Abteilung",
+            # French
+            "RH",
+            "Ressources humaines",
+            "DRH",
+            "Direction des ressources humaines",
+            # Spanish
+            "Recursos humanos",
+            "RRHH",
+            "Personas",
+            "Personas y cultura",
+            "Gestión de personas",
         ),
     ),
     CanonicalFunction(
         "IT",
         Kind.INTERNAL,
-        ("IT", "Information technology", "Tech", "Technology"),
+        (
+            "IT",
+            "Information technology",
+            "Information technologies",
+            "Information systems",
+            "IS",
+            "IT/IS",
+            "IS/IT",
+            "ICT",
+            "Tech",
+            "Technology",
+            "IT services",
+            "IT & digital",
+            "Digital & IT",
+            # German
+            "EDV",
+            "IT-Abteilung",
+            "Informationstechnik",
+            "Informationstechnologie",
+            "Informatik",
+            # French
+            "Informatique",
+            "DSI",
+            "SI",
+            "Systèmes d'information",
+            "Direction des systèmes d'information",
+            # Spanish
+            "Tecnología",
+            "Tecnologías de la información",
+            "Tecnología de la información",
+            "TI",
+            "Sistemas",
+            "Sistemas de información",
+            "Informática",
+        ),
     ),
     CanonicalFunction(
         "Internal comms",
@@ -76,7 +143,19 @@ CANONICAL_FUNCTIONS: Final = (
             "Internal comms",
             "Internal communications",
             "Internal communication",
+            "Employee communications",
+            "Employee communication",
+            "Employee comms",
             "Comms",
+            # German
+            "Interne Kommunikation",
+            "Mitarbeiterkommunikation",
+            # French
+            "Communication interne",
+            "Communications internes",
+            # Spanish
+            "Comunicación interna",
+            "Comunicaciones internas",
         ),
     ),
 )
@@ -84,9 +163,28 @@ CANONICAL_FUNCTIONS: Final = (
 KEY_FUNCTIONS: Final = tuple(f for f in CANONICAL_FUNCTIONS if f.kind is Kind.INTERNAL)
 
 
+def fold_accents(text: str) -> str:
+    """The text without accents: ``Libellé`` is ``Libelle``, ``Área`` is ``Area``."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_BRACKETS: Final = re.compile(r"[\(\[\{][^\)\]\}]*[\)\]\}]")
+
+
 def spelling_key(text: str) -> str:
-    """How spellings are compared: no case, spaces or punctuation; ``&`` is ``and``."""
-    return "".join(ch for ch in text.replace("&", "and").casefold() if ch.isalnum())
+    """How spellings are compared.
+
+    No case, accents, spaces or punctuation; ``&`` is ``and``; a bracketed
+    abbreviation is ignored (``Information Technology (IT)`` is ``Information
+    technology``) unless the brackets hold the whole name.
+    """
+    if "(" in text or "[" in text or "{" in text:
+        text = _BRACKETS.sub("", text) if _BRACKETS.sub("", text).strip() else text
+    folded = fold_accents(text.replace("&", "and").casefold())
+    return "".join(ch for ch in folded if ch.isalnum())
 
 
 _BY_SPELLING: Final = {

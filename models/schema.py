@@ -13,9 +13,11 @@ the README's workbook tables all follow these tables.
 from __future__ import annotations
 
 import math
+import re
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dc_field
 from enum import Enum, StrEnum
 from functools import partial
 from typing import Any, Final
@@ -24,9 +26,12 @@ from models import cells
 from models import fields as parsers
 from models.cells import CellValue
 from models.domain import Checks, Curve, Kind, Line, Objective, Plan, Policy, RatioRule
+from models.fields import column_key
 from models.formats import money, percent
+from models.functions import fold_accents
 
 __all__ = [
+    "BUDGET_COLUMNS",
     "BUDGET_SHEET",
     "FUNCTIONS_SHEET",
     "FUNCTION_COLUMNS",
@@ -35,11 +40,14 @@ __all__ = [
     "POLICY_SETTINGS",
     "POLICY_SHEET",
     "RANGES",
+    "Fallback",
     "Field",
+    "HeaderWords",
     "Minimum",
     "Reading",
     "Setting",
     "Unit",
+    "is_code_header",
     "line_field",
     "line_json",
     "markdown_budget_table",
@@ -206,12 +214,27 @@ def _json(value: object) -> object:
 
 
 @dataclass(frozen=True, slots=True)
+class Fallback:
+    """Headers that name a field only when no column of the header row is headed by the field's headers.
+
+    When another column names the field, a column so headed names ``otherwise``
+    if no column names that either (a Department column beside a Description
+    column is the Function), and is not used else.
+    """
+
+    headers: tuple[str, ...]
+    otherwise: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Field:
     """One column of the Budget sheet: one attribute of :class:`~models.domain.Line`."""
 
     attr: str  # "half_return"
     label: str  # "Half-return": the header written and the window's column
-    synonyms: tuple[str, ...]  # header words, as compared by :func:`models.fields.header_key`
+    #: The headers finance teams give the column, as written (compared by :func:`models.fields.column_key`);
+    #: the first few are named when the column is missing.
+    headers: tuple[str, ...]
     parse: Callable[..., Any]  # a cell's value (or typed text) to the typed value; raises CellError
     unit: Unit
     default: object  # for a blank optional cell
@@ -229,6 +252,13 @@ class Field:
     additive: bool = False
     #: The field a percentage in this column is a share of (a line's floor of 90% is 90% of its current).
     share_of: str | None = None
+    #: Headers that name the column only when no column of the header row is headed by ``headers``.
+    fallbacks: tuple[Fallback, ...] = ()
+    #: The headers' keys, as :func:`models.fields.column_key` gives them.
+    synonyms: tuple[str, ...] = dc_field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "synonyms", tuple(dict.fromkeys(map(column_key, self.headers))))
 
     def text(self, value: object) -> str:
         """The value as the window's table shows it."""
@@ -260,6 +290,11 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
+def _headers(text: str) -> tuple[str, ...]:
+    """Headers as written, separated by commas."""
+    return tuple(header.strip() for header in text.split(","))
+
+
 def _choices(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
@@ -268,9 +303,16 @@ LINE_FIELDS: Final = (
     Field(
         "name",
         "Line",
-        _words(
-            "line lines linename department dept departmentname costcentre costcenter costcentrename "
-            "costcentername initiative item lineitem budgetline name project programme program account"
+        _headers(
+            "Line, Name, Description, Bezeichnung, Libellé, Concepto, Cost centre name, Lines, Line name, "
+            "Line item, Budget line, Initiative, Project, Programme, Program, Cost center name, "
+            "Cost centre description, Cost center description, Account name, Account description, "
+            # German
+            "Kostenstellenbezeichnung, Kostenstellenname, Kontobezeichnung, Beschreibung, Projekt, Maßnahme, "
+            # French
+            "Désignation, Intitulé, Nom, Projet, "
+            # Spanish
+            "Descripción, Nombre, Proyecto, Iniciativa"
         ),
         cells.read_text,
         Unit.TEXT,
@@ -279,12 +321,46 @@ LINE_FIELDS: Final = (
         "The line's name: a department, cost centre or initiative; unique in the plan",
         required=True,
         width=30,
+        fallbacks=(
+            Fallback(
+                _headers(
+                    "Item, Position, Budgetposition, Poste, Poste budgétaire, Partida, Partida presupuestaria"
+                )
+            ),
+            Fallback(
+                _headers(
+                    "Cost centre, Cost center, Cost centres, Cost centers, Kostenstelle, Kostenstellen, "
+                    "Centre de coûts, Centre de coût, Centre de frais, Centro de coste, Centro de costes, "
+                    "Centro de costo, Centro de costos, CeCo"
+                )
+            ),
+            Fallback(
+                _headers(
+                    "Account, GL account, Ledger account, Konto, Sachkonto, Compte, Compte comptable, "
+                    "Cuenta, Cuenta contable"
+                )
+            ),
+            Fallback(
+                _headers(
+                    "Department, Dept, Departments, Department name, Abteilung, Service, Département, "
+                    "Departamento"
+                ),
+                otherwise="function",
+            ),
+        ),
     ),
     Field(
         "function",
         "Function",
-        _words(
-            "function businessfunction group area category division functionarea unit businessunit pillar"
+        _headers(
+            "Function, Division, Business unit, Funktion, Fonction, Función, Business function, Group, Area, "
+            "Category, Function area, Unit, Pillar, "
+            # German
+            "Bereich, Geschäftsbereich, Unternehmensbereich, Funktionsbereich, Sparte, "
+            # French
+            "Direction, Pôle, Catégorie, "
+            # Spanish
+            "Unidad de negocio, Categoría"
         ),
         cells.read_text,
         Unit.TEXT,
@@ -297,7 +373,7 @@ LINE_FIELDS: Final = (
     Field(
         "kind",
         "Kind",
-        ("kind", "type", "linetype", "focus", "customerorinternal", "customerinternal"),
+        _headers("Kind, Type, Line type, Focus, Customer or internal, Customer/internal"),
         parsers.parse_kind,
         Unit.CHOICE,
         None,
@@ -311,9 +387,17 @@ LINE_FIELDS: Final = (
     Field(
         "current",
         "Current",
-        _words(
-            "current currentspend currentbudget actual actuals actualspend lastyear lastyearspend "
-            "prioryear prioryearspend baseline baselinespend spend budget amount cost currentamount"
+        _headers(
+            "Current, Actual, Budget, Amount, Betrag, Montant, Importe, Ist, Réalisé, Presupuesto, "
+            "Current spend, Current budget, Actuals, Actual spend, Last year, Last year spend, Prior year, "
+            "Prior year spend, Baseline, Baseline spend, Spend, Cost, Costs, Current amount, "
+            "Revised budget, Proposed budget, Approved budget, Annual budget, Budget amount, "
+            # German
+            "Vorjahr, Ist Vorjahr, Istkosten, Kosten, Budgetbetrag, "
+            # French
+            "Réel, Coût, Coûts, Dépenses, Budget actuel, Budget révisé, Budget proposé, "
+            # Spanish
+            "Real, Gasto, Gastos, Coste, Costo, Monto, Año anterior, Presupuesto actual"
         ),
         parsers.parse_amount,
         Unit.MONEY,
@@ -328,7 +412,10 @@ LINE_FIELDS: Final = (
     Field(
         "floor",
         "Floor",
-        ("floor", "min", "minimum", "minspend", "minimumspend", "lowerbound", "minamount"),
+        _headers(
+            "Floor, Min, Minimum, Min spend, Minimum spend, Lower bound, Min amount, Untergrenze, Plancher, "
+            "Mínimo"
+        ),
         parsers.parse_amount,
         Unit.MONEY,
         0.0,
@@ -342,7 +429,10 @@ LINE_FIELDS: Final = (
     Field(
         "cap",
         "Cap",
-        ("cap", "max", "maximum", "maxspend", "maximumspend", "ceiling", "upperbound", "maxamount"),
+        _headers(
+            "Cap, Max, Maximum, Max spend, Maximum spend, Ceiling, Upper bound, Max amount, Obergrenze, "
+            "Plafond, Máximo"
+        ),
         parsers.parse_amount,
         Unit.MONEY,
         None,
@@ -356,9 +446,9 @@ LINE_FIELDS: Final = (
     Field(
         "weight",
         "Weight",
-        _words(
-            "weight value valueweight marginalvalue valueperunit priority priorityweight impactweight roi "
-            "return"
+        _headers(
+            "Weight, Value, Value weight, Marginal value, Value per unit, Priority, Priority weight, "
+            "Impact weight, ROI, Return, Gewichtung, Poids, Peso"
         ),
         parsers.parse_weight,
         Unit.NUMBER,
@@ -371,7 +461,7 @@ LINE_FIELDS: Final = (
     Field(
         "curve",
         "Curve",
-        ("curve", "returns", "returncurve", "responsecurve", "shape"),
+        _headers("Curve, Returns, Return curve, Response curve, Shape"),
         parsers.parse_curve,
         Unit.CHOICE,
         Curve.DIMINISHING,
@@ -383,8 +473,9 @@ LINE_FIELDS: Final = (
     Field(
         "half_return",
         "Half-return",
-        _words(
-            "halfreturn halfreturnspend halfreturnpoint halfreturns saturation halfsaturation halfvaluespend"
+        _headers(
+            "Half-return, Half-return spend, Half-return point, Half returns, Saturation, Half saturation, "
+            "Half-value spend"
         ),
         parsers.parse_positive_amount,
         Unit.MONEY,
@@ -397,7 +488,7 @@ LINE_FIELDS: Final = (
     Field(
         "locked",
         "Locked",
-        ("locked", "lock", "fixed", "keep", "frozen", "keepcurrent"),
+        _headers("Locked, Lock, Fixed, Keep, Frozen, Keep current"),
         cells.read_bool,
         Unit.FLAG,
         False,
@@ -409,7 +500,10 @@ LINE_FIELDS: Final = (
     Field(
         "max_change",
         "Max change",
-        _words("maxchange maximumchange changelimit maxchangepct maxvariance maxchangepercent changecap"),
+        _headers(
+            "Max change, Maximum change, Change limit, Max change pct, Max variance, Max change percent, "
+            "Change cap"
+        ),
         parsers.parse_change_limit,
         Unit.SHARE,
         None,
@@ -421,13 +515,110 @@ LINE_FIELDS: Final = (
 )
 _FIELDS_BY_ATTR: Final = {f.attr: f for f in LINE_FIELDS}
 
+
+#: Words of a header that names a code or number column (``Cost centre code``, ``Account no.``,
+#: ``Kostenstelle (Nr.)``, ``Code analytique``, ``Código``): such a column is never a line's name.
+_CODE_WORDS: Final = frozenset(
+    {"code", "codes", "cod", "codigo", "id", "nr", "num", "number", "numero", "nummer", "ref"}
+)
+_CODE_ENDINGS: Final = ("code", "nr", "nummer", "number")
+#: Words beside which "no" is the answer, not a number (``Locked (yes/no)``).
+_YES: Final = frozenset({"yes", "y", "ja", "oui", "si"})
+_WORD: Final = re.compile(r"[^\W_]+")
+
+
+def is_code_header(text: str) -> bool:
+    """Whether a header names a column of codes or numbers rather than of names."""
+    folded = fold_accents(text.casefold())
+    if "#" in folded or "n°" in folded:
+        return True
+    words = _WORD.findall(folded)
+    if "no" in words and _YES.isdisjoint(words):
+        return True
+    return any(word in _CODE_WORDS or word.endswith(_CODE_ENDINGS) for word in words)
+
+
+class HeaderWords:
+    """The headers a sheet's columns go by, and how a header row's columns are matched to fields.
+
+    A column headed by a field's headers names that field. A column headed by a
+    field's fallback names it only when no column is headed by the field's own
+    headers, the fallbacks taken in order (a Cost centre column before a
+    Department column); a fallback column that does not name its field names
+    the fallback's ``otherwise`` field when no column names that (a Department
+    column beside a Description column is the Function). A column whose header
+    names codes or numbers (``Cost centre code``, ``Konto Nr.``) names no field.
+    """
+
+    def __init__(
+        self,
+        headers: Mapping[str, Sequence[str]],
+        fallbacks: Mapping[str, Sequence[Fallback]] | None = None,
+    ) -> None:
+        self.headers: Final = {attr: tuple(words) for attr, words in headers.items()}
+        self.fallbacks: Final = {attr: tuple(groups) for attr, groups in (fallbacks or {}).items()}
+        self._field = {column_key(word): attr for attr, words in self.headers.items() for word in words}
+        #: Each fallback group's field and otherwise, and the group of each fallback header's key.
+        self._groups: list[tuple[str, str | None]] = []
+        self._group: dict[str, int] = {}
+        for attr, groups in self.fallbacks.items():
+            for group in groups:
+                self._group.update(dict.fromkeys(map(column_key, group.headers), len(self._groups)))
+                self._groups.append((attr, group.otherwise))
+
+    @classmethod
+    def of_fields(cls, specs: Sequence[Field], **more: Sequence[str]) -> HeaderWords:
+        """The headers of these fields, each with more headers if given."""
+        return cls(
+            {f.attr: (*f.headers, *more.get(f.attr, ())) for f in specs},
+            {f.attr: f.fallbacks for f in specs if f.fallbacks},
+        )
+
+    def match(self, row: Sequence[object]) -> dict[str, list[int]]:
+        """The columns of a header row each field's header names (two or more when repeated)."""
+        found: dict[str, list[int]] = {}
+        pending: dict[int, list[int]] = {}
+        for c, value in enumerate(row):
+            if not isinstance(value, str) or not value.strip():
+                continue
+            key = column_key(value)
+            attr = self._field.get(key)
+            group = None if attr is not None else self._group.get(key)
+            if (attr is None and group is None) or is_code_header(value):
+                continue
+            if attr is not None:
+                found.setdefault(attr, []).append(c)
+            elif group is not None:
+                pending.setdefault(group, []).append(c)
+        for group in sorted(pending):
+            attr, otherwise = self._groups[group]
+            if attr not in found:
+                found[attr] = pending[group]
+            elif otherwise is not None and otherwise not in found:
+                found[otherwise] = pending[group]
+        return found
+
+    def accepted(self, attr: str, label: str, count: int = 7) -> str:
+        """How a field's column may be headed, for a message: its label and a few headers, then '...'."""
+        words = [label, *self.headers.get(attr, ())[:count]]
+        words += [group.headers[0] for group in self.fallbacks.get(attr, ())]
+        shown: dict[str, str] = {}
+        for word in words:
+            shown.setdefault(column_key(word), word)
+        return ", ".join(shown.values()) + ", ..."
+
+
+#: How the Budget sheet's columns are found.
+BUDGET_COLUMNS: Final = HeaderWords.of_fields(LINE_FIELDS)
 #: Columns of the Functions sheet: a function's kind, floor and cap, named like the Budget's.
-FUNCTION_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
-    "function": (*_FIELDS_BY_ATTR["function"].synonyms, "name"),
-    "kind": _FIELDS_BY_ATTR["kind"].synonyms,
-    "floor": (*_FIELDS_BY_ATTR["floor"].synonyms, "functionfloor"),
-    "cap": (*_FIELDS_BY_ATTR["cap"].synonyms, "functioncap"),
-}
+FUNCTION_COLUMNS: Final = HeaderWords(
+    {
+        "function": (*_FIELDS_BY_ATTR["function"].headers, "Name"),
+        "kind": _FIELDS_BY_ATTR["kind"].headers,
+        "floor": (*_FIELDS_BY_ATTR["floor"].headers, "Function floor"),
+        "cap": (*_FIELDS_BY_ATTR["cap"].headers, "Function cap"),
+    }
+)
 BUDGET_SHEET: Final = "Budget"
 FUNCTIONS_SHEET: Final = "Functions"
 POLICY_SHEET: Final = "Policy"

@@ -41,11 +41,13 @@ from models.fields import header_key
 from models.formats import money, percent
 from models.issues import Issue, column_letter
 from models.schema import (
+    BUDGET_COLUMNS,
     BUDGET_SHEET,
     FUNCTION_COLUMNS,
     LINE_FIELDS,
     POLICY_SETTINGS,
     Field,
+    HeaderWords,
     Minimum,
     Reading,
     Unit,
@@ -66,11 +68,12 @@ from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workb
 __all__ = ["ImportReport", "distinct_names", "header_key", "read_plan"]
 
 HEADER_SEARCH_ROWS: Final = 40
+#: The most headers a message about a header row names.
+_HEADERS_SHOWN: Final = 12
 _T = TypeVar("_T")
 
 REQUIRED: Final = tuple(f.attr for f in LINE_FIELDS if f.required)
 LABELS: Final = {f.attr: f.label for f in LINE_FIELDS}
-BUDGET_COLUMNS: Final = {f.attr: f.synonyms for f in LINE_FIELDS}
 POLICY_COLUMNS: Final[dict[str, tuple[str, ...]]] = {
     "setting": ("setting", "settings", "rule", "parameter", "name", "item", "policy"),
     "value": ("value", "values", "setting value", "amount"),
@@ -192,49 +195,83 @@ class _Reader:
     # -- header -----------------------------------------------------------
 
     def find_header(
-        self, grid: _Grid, columns: dict[str, tuple[str, ...]], required: Sequence[str]
+        self, grid: _Grid, columns: HeaderWords | dict[str, tuple[str, ...]], required: Sequence[str]
     ) -> tuple[int, dict[str, int]] | None:
-        lookup = {word: fld for fld, words in columns.items() for word in words}
+        """The header row and each field's column: the first of the top rows naming every required field.
+
+        Without one, an issue names the row naming the most fields, the headers
+        it holds and how each missing column may be headed.
+        """
+        words = columns if isinstance(columns, HeaderWords) else HeaderWords(columns)
         best: tuple[int, int, dict[str, list[int]]] | None = None
         for r, row in enumerate(grid.rows[:HEADER_SEARCH_ROWS]):
-            found: dict[str, list[int]] = {}
-            for c, value in enumerate(row):
-                if isinstance(value, str) and value.strip():
-                    fld = lookup.get(header_key(value))
-                    if fld is not None:
-                        found.setdefault(fld, []).append(c)
+            found = words.match(row)
             if all(fld in found for fld in required):
                 return r, self._unique_columns(grid, r, found)
             score = len(found)
             if score and (best is None or score > best[1]):
                 best = (r, score, found)
         sheet = grid.name
+
+        def accepted(fields: Sequence[str]) -> str:
+            return "; ".join(
+                f"{LABELS.get(f, f.title())} can be headed {words.accepted(f, LABELS.get(f, f.title()))}"
+                for f in fields
+            )
+
         if best is None:
             names = ", ".join(LABELS.get(fld, fld.title()) for fld in required)
-            self.issue(sheet, None, None, f"No header row found: the sheet needs columns {names}")
+            self.issue(
+                sheet,
+                None,
+                None,
+                f"No header row found: the sheet needs columns {names} ({accepted(required)})",
+            )
         else:
             r, _, found = best
-            missing = [LABELS.get(f, f.title()) for f in required if f not in found]
+            missing = [f for f in required if f not in found]
+            headers = [str(v).strip() for v in grid.rows[r] if isinstance(v, str) and v.strip()]
+            shown = ", ".join(headers[:_HEADERS_SHOWN]) + (", ..." if len(headers) > _HEADERS_SHOWN else "")
             self.issue(
                 sheet,
                 r,
                 None,
                 f"Missing required column{'s' if len(missing) > 1 else ''} "
-                f"{', '.join(missing)} in the header row",
+                f"{', '.join(LABELS.get(f, f.title()) for f in missing)} in the header row; "
+                f"found: {shown}; {accepted(missing)}",
             )
         return None
 
     def _unique_columns(self, grid: _Grid, row: int, found: dict[str, list[int]]) -> dict[str, int]:
+        """One column each field: a field headed in two or more columns is an issue.
+
+        Unless all but one of them are hidden: the visible one is read, and a note says so.
+        """
         result: dict[str, int] = {}
+        hidden: frozenset[int] | None = None
         for fld, cols in found.items():
             if len(cols) > 1:
+                if hidden is None:
+                    hidden = self.parts.hidden_columns(self.path, grid.name)
+                visible = [c for c in cols if c not in hidden]
+                label = LABELS.get(fld, fld.title())
+                if len(visible) == 1:
+                    (c,) = visible
+                    header = grid.rows[row]
+                    for h in cols:
+                        if h != c:
+                            self.notes.append(
+                                f"{label} is read from column {column_letter(c + 1)} ({header[c]!r}), "
+                                f"not from the hidden column {column_letter(h + 1)} ({header[h]!r})"
+                            )
+                    result[fld] = c
+                    continue
                 letters = ", ".join(column_letter(c + 1) for c in cols)
                 self.issue(
                     grid.name,
                     row,
                     cols[1],
-                    f"Duplicate header: columns {letters} are all read as "
-                    f"{LABELS.get(fld, fld.title())!r}; keep one",
+                    f"Duplicate header: columns {letters} are all read as {label!r}; keep one",
                 )
             result[fld] = cols[0]
         return result

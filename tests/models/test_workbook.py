@@ -273,7 +273,7 @@ def test_decompression_bomb_is_refused(tmp_path: Path, make_book: MakeBook) -> N
     [
         ([["Line", "Function"], ["a", "HR"]], ("Budget", 1, None), "Missing required column Current"),
         (
-            [["Line", "Department", "Function", "Current"], ["a", "b", "HR", 1]],
+            [["Line", "Name", "Function", "Current"], ["a", "b", "HR", 1]],
             ("Budget", 1, "B"),
             "Duplicate header",
         ),
