@@ -22,6 +22,7 @@ from typing import Final
 
 __all__ = [
     "ACQUISITION",
+    "BACK_OFFICE",
     "CANONICAL_FUNCTIONS",
     "EXISTING_CUSTOMERS",
     "KEY_FUNCTIONS",
@@ -227,6 +228,25 @@ EXISTING_CUSTOMERS: Final = FunctionGroup(
     "existing customers",
     ("Customer service", "Service", "Support", "Loyalty", "Retention", "Customer success"),
 )
+#: Divisions that group the functions behind the customer: internal when nothing says otherwise.
+BACK_OFFICE: Final = FunctionGroup(
+    "back office",
+    (
+        "Corporate services",
+        "Corporate functions",
+        "Shared services",
+        "Shared service centre",
+        "Back office",
+        "Support functions",
+        "Central services",
+        "Zentrale Dienste",
+        "Zentralbereich",
+        "Services généraux",
+        "Fonctions support",
+        "Servicios corporativos",
+        "Servicios centrales",
+    ),
+)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -248,6 +268,9 @@ def function_key(name: str) -> str:
 
 
 def default_kind(function: str) -> Kind:
-    """The kind of a function no line or rule gives one: the table's, else customer."""
+    """The kind of a function no line or rule gives one: the table's, internal for a back-office
+    division (Corporate services, Shared services), else customer."""
     known = canonical(function)
-    return known.kind if known is not None else Kind.CUSTOMER
+    if known is not None:
+        return known.kind
+    return Kind.INTERNAL if function in BACK_OFFICE else Kind.CUSTOMER

@@ -308,8 +308,6 @@ def test_names_in_each_language_and_spelling_are_one_function(name: str, functio
         "Services",
         "Support",
         "Operations",
-        "Corporate services",
-        "Shared services",
         "Administration",
         "Communication",
         "Communications",
@@ -322,6 +320,12 @@ def test_names_in_each_language_and_spelling_are_one_function(name: str, functio
 def test_generic_words_stay_customer_functions(name: str) -> None:
     assert canonical(name) is None
     assert default_kind(name) is Kind.CUSTOMER
+
+
+@pytest.mark.parametrize("name", ["Corporate services", "Shared services", "Back-office", "Zentrale Dienste"])
+def test_back_office_divisions_are_internal_but_none_of_the_three(name: str) -> None:
+    assert canonical(name) is None
+    assert default_kind(name) is Kind.INTERNAL
 
 
 def test_a_function_word_is_not_a_header_word_and_back() -> None:
