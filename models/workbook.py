@@ -83,8 +83,8 @@ _REQUIRED_ON_DEPARTMENT_SHEET: Final = tuple(attr for attr in REQUIRED if attr !
 _OTHER_SHEETS: Final = (
     "cover", "coversheet", "summary", "overview", "notes", "note", "readme", "instructions", "howto",
     "contents", "index", "pivot", "pivottable", "total", "totals", "lists", "lookup", "lookups",
-    "deckblatt", "zusammenfassung", "ubersicht", "übersicht", "hinweise", "anleitung", "synthese",
-    "synthèse", "sommaire", "couverture", "portada", "resumen", "notas", "instrucciones",
+    "deckblatt", "zusammenfassung", "ubersicht", "hinweise", "anleitung", "synthese", "sommaire",
+    "couverture", "portada", "resumen", "notas", "instrucciones",
 )  # fmt: skip
 _BUDGET_SHEETS: Final = ("budget", "budgets", "lines", "budgetlines", "plan")
 _FUNCTION_SHEETS: Final = ("functions", "function", "functionrules", "floors")
