@@ -405,6 +405,8 @@ class _Totals:
         )
 
 
+_TOTAL_SEARCH: Final = TOTAL_HINT.search
+
 #: The column index of a field the sheet does not have: beyond any row's width.
 _ABSENT: Final = 1 << 30
 #: Reads one field of a row from its cell's value: the typed value, the default, or None after an issue.
@@ -423,8 +425,8 @@ class _BudgetReader:
         self._columns: dict[str, int] = {}
         #: The functions the sheet's lines name.
         self._functions: set[str] = set()
-        #: Whether each Function text holds a total word.
-        self._function_hints: dict[str, bool] = {}
+        #: Whether each Function cell's value may name a total, tested once per distinct value.
+        self._function_hints: dict[CellValue, bool] = {}
         #: Whether the row being read gave a floor or cap as a percentage.
         self._shares = False
 
@@ -692,10 +694,15 @@ class _BudgetReader:
         name_raw = values[name_col] if name_col < width else None
         function_raw = values[function_col] if function_col < width else None
         # Most rows name their function and no total word: they are lines, decided without a call.
-        hinted = type(name_raw) is str and TOTAL_HINT.search(name_raw) is not None
-        if (hinted or function_raw is None or function_raw == "" or self._total_function(function_raw)) and (
-            self._skipped(r, values, name_raw, function_raw)
-        ):
+        maybe_not_a_line: bool | None = True
+        if function_raw is not None and function_raw != "":
+            hints = self._function_hints
+            maybe_not_a_line = hints.get(function_raw)
+            if maybe_not_a_line is None:
+                maybe_not_a_line = hints[function_raw] = self._total_function(function_raw)
+            if not maybe_not_a_line and type(name_raw) is str:
+                maybe_not_a_line = _TOTAL_SEARCH(name_raw) is not None
+        if maybe_not_a_line and self._skipped(r, values, name_raw, function_raw):
             return None
         before = len(self.reader.issues)
         self._shares = False
@@ -762,14 +769,10 @@ class _BudgetReader:
         )
         return None
 
-    def _total_function(self, function: CellValue) -> bool:
-        """Whether a Function cell may name a total ("HR Total"), each distinct text tested once."""
-        if type(function) is not str:
-            return False
-        known = self._function_hints.get(function)
-        if known is None:
-            known = self._function_hints[function] = TOTAL_HINT.search(function) is not None
-        return known
+    @staticmethod
+    def _total_function(function: CellValue) -> bool:
+        """Whether a Function cell may name a total ("HR Total")."""
+        return type(function) is str and TOTAL_HINT.search(function) is not None
 
     def _percent(self, column: int | None) -> bool:
         return self.grid.formatted_percent(self._row, column, above_one=False)
