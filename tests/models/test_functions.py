@@ -21,23 +21,6 @@ from models.workbook import read_plan
 from planner.solve import solve
 
 
-@pytest.mark.parametrize(
-    ("name", "canonical_name"),
-    [
-        ("Tech", "IT"),
-        ("Information Technology", "IT"),
-        ("People ops", "HR"),
-        ("People & Culture", "HR"),
-        ("Human resources", "HR"),
-        ("internal communications", "Internal comms"),
-    ],
-)
-def test_usual_spellings_are_one_internal_function(name: str, canonical_name: str) -> None:
-    found = canonical(name)
-    assert found is not None and found.name == canonical_name
-    assert default_kind(name) is Kind.INTERNAL
-
-
 def test_other_functions_are_customer_functions() -> None:
     assert canonical("Acquisition") is None
     assert default_kind("Acquisition") is Kind.CUSTOMER

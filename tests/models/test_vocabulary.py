@@ -274,6 +274,10 @@ def test_no_spelling_is_two_functions_or_listed_twice() -> None:
     [
         ("Human Resources", "HR"),
         ("People & Culture", "HR"),
+        ("People ops", "HR"),
+        ("Tech", "IT"),
+        ("Information Technology", "IT"),
+        ("internal communications", "Internal comms"),
         ("Personalabteilung", "HR"),
         ("Ressources Humaines", "HR"),
         ("RESSOURCES HUMAINES", "HR"),
