@@ -8,6 +8,7 @@ the value and says what is wrong.
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from models import cells
 from models.cells import CellError, CellValue, DecimalMark
@@ -50,6 +51,13 @@ def header_key(text: str) -> str:
     return "".join(ch for ch in without_units if ch.isalnum())
 
 
+#: A word of a header that only states a unit or a currency: "£m", "k€", "CHF", "TEUR", "$000s".
+_UNIT_TOKEN: Final = re.compile(
+    r"^(?:[$€£¥]+(?:k|m|mn|bn|000s?)?|(?:k|m|mn|bn)[$€£¥]+|'?000s?|"
+    r"usd|eur|gbp|chf|jpy|cad|aud|sek|nok|dkk|pln|inr|teur|keur|meur|kusd|musd|tchf|tsd\.?)$"
+)
+
+
 def column_key(text: str) -> str:
     """How a column's header is compared: as :func:`header_key`, and years dropped.
 
@@ -58,6 +66,9 @@ def column_key(text: str) -> str:
     ``Budget 2024`` and ``Budget 2025`` are two.)
     """
     without_units = _BRACKETS.sub("", fold_accents(text.casefold()))
+    if any(not _UNIT_TOKEN.match(word) for word in without_units.split()):
+        # "Budget £m", "Budget CHF": the unit or currency is not part of the name.
+        without_units = " ".join(w for w in without_units.split() if not _UNIT_TOKEN.match(w))
     if any(ch.isdigit() for ch in without_units) or without_units.rstrip().endswith("n"):
         without_units = _YEARS.sub("", without_units)
     return "".join(ch for ch in without_units if ch.isalnum())

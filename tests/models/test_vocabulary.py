@@ -341,3 +341,16 @@ def test_a_function_word_is_not_a_header_word_and_back() -> None:
 def test_policy_words_are_untouched() -> None:
     words = [w for spec in POLICY_SETTINGS for w in spec.synonyms]
     assert len(words) == len(set(words))
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("Budget £m", "budget"),
+        ("Budget CHF", "budget"),
+        ("Betrag TEUR", "betrag"),
+        ("Amount $000s", "amount"),
+    ],
+)
+def test_a_unit_or_currency_in_a_header_is_not_part_of_its_name(header: str, key: str) -> None:
+    assert column_key(header) == key
