@@ -407,6 +407,18 @@ class _Totals:
 
 _TOTAL_SEARCH: Final = TOTAL_HINT.search
 
+
+def _reads_as_amount(value: CellValue) -> bool:
+    """Whether a cell holds an amount (a number, or text that reads as money)."""
+    if isinstance(value, bool) or is_blank(value):
+        return False
+    try:
+        cells.read_money(value)
+    except CellError:
+        return False
+    return True
+
+
 #: The column index of a field the sheet does not have: beyond any row's width.
 _ABSENT: Final = 1 << 30
 #: Reads one field of a row from its cell's value: the typed value, the default, or None after an issue.
@@ -429,6 +441,8 @@ class _BudgetReader:
         self._function_hints: dict[CellValue, bool] = {}
         #: Whether the row being read gave a floor or cap as a percentage.
         self._shares = False
+        #: Whether a grand total has been passed: below it, a row without an amount is a note.
+        self._past_grand_total = False
 
         self._header: list[CellValue] = []
         self._totals = _Totals(reader, lambda _values: None)
@@ -695,7 +709,7 @@ class _BudgetReader:
         function_raw = values[function_col] if function_col < width else None
         # Most rows name their function and no total word: they are lines, decided without a call.
         maybe_not_a_line: bool | None = True
-        if function_raw is not None and function_raw != "":
+        if function_raw is not None and function_raw != "" and not self._past_grand_total:
             hints = self._function_hints
             maybe_not_a_line = hints.get(function_raw)
             if maybe_not_a_line is None:
@@ -740,11 +754,19 @@ class _BudgetReader:
                     label = name.strip()
             if label is not None:
                 self._totals.check(r, label, values, functions, function)
+                if is_blank(function) and total_of(label, functions) is None and self._totals.lines:
+                    self._past_grand_total = True
                 return True
-        if function is not None and function != "":
-            return False  # a row naming its function is a line (or an error in one)
         current_col = self._columns["current"]
         current = values[current_col] if current_col < len(values) else None
+        if self._past_grand_total and not _reads_as_amount(current):
+            first = next((str(v).strip() for v in values if not is_blank(v)), "")
+            self.reader.notes.append(
+                f"Budget row {r + 1} ({first!r}) is below the grand total and holds no amount: it is skipped"
+            )
+            return True
+        if function is not None and function != "":
+            return False  # a row naming its function is a line (or an error in one)
         if not is_blank(current):
             return False
         filled = [v for v in values if not is_blank(v)]

@@ -990,10 +990,7 @@ def _two_row_header_year_over_measure(d: Path) -> tuple[list[Path], Expected]:
     return [one_sheet(d / "years.xlsx", "Budget", rows)], Refused(("current", "actual", "budget"))
 
 
-@case(
-    "footnotes_below_table",
-    xfail="'Prepared by' and 'Approved by' rows below the table are read as lines: refused",
-)
+@case("footnotes_below_table")
 def _footnotes_below_table(d: Path) -> tuple[list[Path], Expected]:
     items = budget("footnotes_below_table")
     rows = [

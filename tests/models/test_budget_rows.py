@@ -307,3 +307,20 @@ def test_a_hidden_column_is_never_preferred_to_a_visible_one(tmp_path: Path) -> 
     notes = " | ".join(report.notes)
     assert "Current is read from column D ('Revised budget'), not from the hidden column C" in notes
     assert "Floor is read from column E ('Floor'), which the sheet hides" in notes
+
+
+def test_rows_below_the_grand_total_without_an_amount_are_notes(make_book: MakeBook) -> None:
+    rows = [
+        HEADER,
+        ["Payroll", "HR", 600],
+        ["Ads", "Acquisition", 400],
+        ["Grand total", None, 1000],
+        ["Prepared by", "J. Okafor", "2025-03-14"],
+        ["Approved by", "CFO"],
+    ]
+    report = _read(make_book, rows)
+    assert _loaded(report).current_total == 1000
+    assert sum("below the grand total and holds no amount" in note for note in report.notes) == 2
+    # Above the grand total a line without an amount is still refused.
+    report = _read(make_book, [HEADER, ["Prepared by", "J. Okafor", "2025-03-14"], ["Payroll", "HR", 600]])
+    assert report.plan is None
