@@ -10,6 +10,7 @@ such rows with their reason and scales the money it reads.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -181,3 +182,51 @@ def currency_of(text: CellValue) -> str | None:
             dollar
         ]
     return _SYMBOLS.get(symbol, "$" if symbol == "$" else symbol)
+
+
+# -- months and quarters ------------------------------------------------------------------
+
+_MONTHS: Final = (
+    ("jan", "january", "januar", "janvier", "enero", "ene", "janv"),
+    ("feb", "february", "februar", "fevrier", "febrero", "fev", "fevr"),
+    ("mar", "march", "marz", "mars", "marzo", "maerz"),
+    ("apr", "april", "avril", "abril", "abr", "avr"),
+    ("may", "mai", "mayo"),
+    ("jun", "june", "juni", "juin", "junio"),
+    ("jul", "july", "juli", "juillet", "julio", "juil"),
+    ("aug", "august", "aout", "agosto", "ago"),
+    ("sep", "sept", "september", "septembre", "septiembre"),
+    ("oct", "october", "oktober", "okt", "octobre", "octubre"),
+    ("nov", "november", "novembre", "noviembre"),
+    ("dec", "december", "dezember", "dez", "decembre", "diciembre", "dic"),
+)
+_MONTH_OF: Final = {word: n for n, words in enumerate(_MONTHS, start=1) for word in words}
+_PERIOD: Final = re.compile(r"^([a-z]+)\.?(?:\s*[-/' ]?\s*(?:\d{2}|\d{4}))?$")
+_QUARTER: Final = re.compile(
+    r"^(?:q|quarter|quartal|trimestre|t)\s*([1-4])(?:\s*[-/' ]?\s*(?:\d{2}|\d{4}))?$"
+)
+#: Headers of the year's total beside monthly or quarterly columns (compared by ``header_key``).
+YEAR_TOTAL_HEADERS: Final = frozenset(
+    {"fytotal", "total", "totalfy", "year", "yeartotal", "annual", "annualtotal", "fullyear", "gesamt",
+     "jahr", "jahrestotal", "jahressumme", "annee", "totalannee", "anual", "totalanual", "ytotal"}
+)  # fmt: skip
+
+
+def period_of(header: CellValue) -> tuple[str, int] | None:
+    """The month (``("month", 1..12)``) or quarter (``("quarter", 1..4)``) a column header names, or None.
+
+    ``Jan``, ``January``, ``Jan-25``, ``Januar``, ``janv.``, ``Enero``, a date
+    cell; ``Q1``, ``Q1 2025``, ``Quarter 1``, ``T1``.
+    """
+    if isinstance(header, dt.date):
+        return ("month", header.month)
+    if not isinstance(header, str):
+        return None
+    text = _fold(header).replace(" ", "") if len(header) < 3 else _fold(header)
+    found = _QUARTER.match(text)
+    if found:
+        return ("quarter", int(found.group(1)))
+    found = _PERIOD.match(text)
+    if found and found.group(1) in _MONTH_OF:
+        return ("month", _MONTH_OF[found.group(1)])
+    return None

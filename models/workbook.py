@@ -56,7 +56,9 @@ from models.schema import (
 from models.sheet_rows import (
     CURRENCY_HEADERS,
     TOTAL_HINT,
+    YEAR_TOTAL_HEADERS,
     currency_of,
+    period_of,
     total_label,
     total_of,
     unit_scale,
@@ -443,6 +445,9 @@ class _BudgetReader:
         self._shares = False
         #: Whether a grand total has been passed: below it, a row without an amount is a note.
         self._past_grand_total = False
+        #: The columns of months or quarters whose sum is a line's year, when the sheet has no Current.
+        self._periods: list[int] = []
+        self._period_readers: list[tuple[int, _FieldReader]] = []
 
         self._header: list[CellValue] = []
         self._totals = _Totals(reader, lambda _values: None)
@@ -451,9 +456,13 @@ class _BudgetReader:
         self, kinds_from_functions: dict[str, Kind]
     ) -> tuple[list[Line], dict[str, int], dict[str, Kind]]:
         required = REQUIRED if self._sheet_function is None else _REQUIRED_ON_DEPARTMENT_SHEET
+        before = len(self.reader.issues)
         header = self.reader.find_header(self.grid, BUDGET_COLUMNS, required)
         if header is None:
-            return [], {}, {}
+            header = self._period_header(required)
+            if header is None:
+                return [], {}, {}
+            del self.reader.issues[before:]  # the months stand for the missing Current
         header_row, columns = header
         self._columns = columns
         used = set(columns.values())
@@ -475,7 +484,12 @@ class _BudgetReader:
             )
             for f in LINE_FIELDS
         ]
-        current_col = columns["current"]
+        current_spec = LINE_FIELDS[[f.attr for f in LINE_FIELDS].index("current")]
+        self._period_readers = [
+            (c, self._field_reader(current_spec, marks.get("current"), scales.get("current", 1.0), column=c))
+            for c in self._periods
+        ]
+        current_col = columns.get("current", _ABSENT)
         current_scale = scales.get("current", 1.0)
         current_mark = marks.get("current")
 
@@ -500,6 +514,50 @@ class _BudgetReader:
             if line is not None:
                 lines.append(line)
         return lines, columns, inferred
+
+    def _period_header(self, required: Sequence[str]) -> tuple[int, dict[str, int]] | None:
+        """A header with months (or quarters) and no Current: the year is their sum, or its total column.
+
+        The months are kept in ``self._periods``; a total column beside them
+        (``FY total``, ``Total``, ``Jahr``) is read as Current and checked
+        against them, line by line.
+        """
+        said = len(self.reader.issues)
+        found = self.reader.find_header(self.grid, BUDGET_COLUMNS, [a for a in required if a != "current"])
+        del self.reader.issues[said:]  # the first search's message stands when the months do not
+        if found is None:
+            return None
+        header_row, columns = found
+        periods: dict[tuple[str, int], int] = {}
+        for c, title in enumerate(self.grid.rows[header_row]):
+            period = period_of(title)
+            if period is not None and c not in columns.values():
+                periods.setdefault(period, c)
+        months = [c for (kind, _n), c in sorted(periods.items()) if kind == "month"]
+        quarters = [c for (kind, _n), c in sorted(periods.items()) if kind == "quarter"]
+        chosen = months if len(months) == 12 else quarters if len(quarters) == 4 else []
+        if not chosen:
+            return None
+        self._periods = chosen
+        total = next(
+            (
+                c
+                for c, title in enumerate(self.grid.rows[header_row])
+                if isinstance(title, str) and header_key(title) in YEAR_TOTAL_HEADERS and c not in chosen
+            ),
+            None,
+        )
+        kind = "months" if chosen is months else "quarters"
+        letters = f"{column_letter(chosen[0] + 1)} to {column_letter(chosen[-1] + 1)}"
+        if total is not None:
+            columns = {**columns, "current": total}
+            self.reader.notes.append(
+                f"Current is the year's total (column {column_letter(total + 1)}), checked against the "
+                f"{kind} in columns {letters}"
+            )
+        else:
+            self.reader.notes.append(f"Current is the sum of the {kind} in columns {letters}")
+        return header_row, columns
 
     # -- what the sheet says about all its lines -----------------------------------------
 
@@ -721,6 +779,8 @@ class _BudgetReader:
         before = len(self.reader.issues)
         self._shares = False
         typed = {attr: read(values[c] if c < width else None) for attr, c, read in readers}
+        if self._period_readers:
+            self._read_periods(r, values, typed)
         if typed["function"] is None and self._sheet_function is not None and "function" not in self._columns:
             typed["function"] = self._sheet_function
         if len(self.reader.issues) > before or any(typed[attr] is None for attr in REQUIRED):
@@ -757,7 +817,7 @@ class _BudgetReader:
                 if is_blank(function) and total_of(label, functions) is None and self._totals.lines:
                     self._past_grand_total = True
                 return True
-        current_col = self._columns["current"]
+        current_col = self._columns.get("current", _ABSENT)
         current = values[current_col] if current_col < len(values) else None
         if self._past_grand_total and not _reads_as_amount(current):
             first = next((str(v).strip() for v in values if not is_blank(v)), "")
@@ -777,8 +837,30 @@ class _BudgetReader:
         self.reader.notes.append(f"Budget row {r + 1} ({text!r}) is {what} and is skipped")
         return True
 
-    def _cell(self, fld: str) -> _Cell:
-        return _Cell(self.reader, self.grid, self._row, self._columns.get(fld), LABELS[fld])
+    def _cell(self, fld: str, column: int | None = None) -> _Cell:
+        where = self._columns.get(fld) if column is None else column
+        return _Cell(self.reader, self.grid, self._row, where, LABELS[fld])
+
+    def _read_periods(self, r: int, values: list[CellValue], typed: dict[str, Any]) -> None:
+        """The year from the months or quarters: their sum, or a check of the total read as Current."""
+        width = len(values)
+        amounts = [read(values[c] if c < width else None) for c, read in self._period_readers]
+        if any(a is None for a in amounts):
+            typed["current"] = None
+            return
+        year = math.fsum(amounts)
+        if "current" not in self._columns:
+            typed["current"] = year
+        elif typed["current"] is not None and not math.isclose(
+            typed["current"], year, rel_tol=1e-9, abs_tol=0.5
+        ):
+            self.reader.issue(
+                self.grid.name,
+                r,
+                self._columns["current"],
+                f"The year's total {money(typed['current'], 2, trim=True)} is not the sum of its periods "
+                f"({money(year, 2, trim=True)})",
+            )
 
     def _share_under_percent_header(self, attr: str, value: float) -> _Share | None:
         """A number in a column headed as a percentage: a share from 0 to 1, else refused as unclear."""
@@ -799,7 +881,9 @@ class _BudgetReader:
     def _percent(self, column: int | None) -> bool:
         return self.grid.formatted_percent(self._row, column, above_one=False)
 
-    def _field_reader(self, spec: Field, mark: DecimalMark | None, scale: float) -> _FieldReader:
+    def _field_reader(
+        self, spec: Field, mark: DecimalMark | None, scale: float, *, column: int | None = None
+    ) -> _FieldReader:
         """How one field's cells are read: a fast path for the common cell, else the full reader.
 
         The full reader (:class:`_Cell`) gives every message; the fast paths
@@ -813,7 +897,7 @@ class _BudgetReader:
         blank_is_default = not required and not self.grid.may_hide
 
         def full(value: CellValue, parser: Callable[[CellValue], Any] = parse) -> Any:
-            return self._cell(attr).read(parser, default=default, required=required)
+            return self._cell(attr, column).read(parser, default=default, required=required)
 
         if spec.reading is Reading.TEXT:
             errors = cells.ERROR_VALUES

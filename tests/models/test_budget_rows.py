@@ -324,3 +324,30 @@ def test_rows_below_the_grand_total_without_an_amount_are_notes(make_book: MakeB
     # Above the grand total a line without an amount is still refused.
     report = _read(make_book, [HEADER, ["Prepared by", "J. Okafor", "2025-03-14"], ["Payroll", "HR", 600]])
     assert report.plan is None
+
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def test_months_without_a_current_column_add_up_to_the_year(make_book: MakeBook) -> None:
+    report = _read(
+        make_book, [["Line", "Function", *MONTHS], ["Payroll", "HR", *[50] * 12], ["Ads", "Acq", *[10] * 12]]
+    )
+    assert [line.current for line in _loaded(report).lines] == [600, 120]
+    assert any("Current is the sum of the months in columns C to N" in note for note in report.notes)
+
+
+def test_a_year_total_beside_the_quarters_is_checked_against_them(make_book: MakeBook) -> None:
+    header = ["Cost centre", "Function", "Q1", "Q2", "Q3", "Q4", "FY total"]
+    plan = _loaded(_read(make_book, [header, ["Payroll", "HR", 150, 150, 150, 150, 600]]))
+    assert plan.lines[0].current == 600
+    report = _read(make_book, [header, ["Payroll", "HR", 150, 150, 150, 150, 650]])
+    assert report.plan is None
+    assert report.issues[0].column == "G"
+    assert "is not the sum of its periods (600)" in report.issues[0].message
+
+
+def test_eleven_months_are_not_a_year(make_book: MakeBook) -> None:
+    report = _read(make_book, [["Line", "Function", *MONTHS[:11]], ["Payroll", "HR", *[50] * 11]])
+    assert report.plan is None
+    assert "Missing required column Current" in report.issues[0].message
