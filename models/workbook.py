@@ -177,8 +177,15 @@ class _Reader:
         self.function: str | None = None
         #: Each currency the sheets read name (in amounts, headers or sheet names), with where.
         self.currencies: dict[str, tuple[str, str]] = {}
+        self._hidden: dict[str, frozenset[int]] = {}
 
     # -- helpers ---------------------------------------------------------
+
+    def hidden_columns(self, sheet: str) -> frozenset[int]:
+        """The columns a sheet hides, read from its XML once."""
+        if sheet not in self._hidden:
+            self._hidden[sheet] = self.parts.hidden_columns(self.path, sheet)
+        return self._hidden[sheet]
 
     def issue(self, sheet: str, row: int | None, col: int | None, message: str) -> None:
         letter = column_letter(col + 1) if col is not None else None
@@ -254,7 +261,7 @@ class _Reader:
         for fld, cols in found.items():
             if len(cols) > 1:
                 if hidden is None:
-                    hidden = self.parts.hidden_columns(self.path, grid.name)
+                    hidden = self.hidden_columns(grid.name)
                 visible = [c for c in cols if c not in hidden]
                 label = LABELS.get(fld, fld.title())
                 if len(visible) == 1:
@@ -472,7 +479,7 @@ class _BudgetReader:
                     f"Budget column {column_letter(c + 1)} ({value.strip()!r}) is not used"
                 )
         self._header = self.grid.rows[header_row]
-        self._prefer_visible_columns()
+        self._say_hidden_columns()
         self._functions = self._function_names(header_row)
         scales = self._scales(header_row)
         marks = self._decimal_marks(header_row)
@@ -567,39 +574,14 @@ class _BudgetReader:
             return []
         return [row[c] for row in self.grid.rows[header_row + 1 :] if c < len(row)]
 
-    def _prefer_visible_columns(self) -> None:
-        """A hidden column is never preferred to a visible one, and one still read is said.
-
-        When the column a field was found in is hidden (a superseded "Budget"
-        beside a visible "Revised budget"), a visible column not otherwise used
-        whose header holds one of the field's header words is read instead.
-        """
-        hidden = self.reader.parts.hidden_columns(self.reader.path, self.grid.name)
-        if not hidden:
-            return
-        used = set(self._columns.values())
+    def _say_hidden_columns(self) -> None:
+        """A column read although the sheet hides it is said (the visible one of two is preferred
+        where the header is found, see :meth:`_Reader._unique_columns`)."""
+        hidden = self.reader.hidden_columns(self.grid.name)
         for spec in LINE_FIELDS:
             c = self._columns.get(spec.attr)
-            if c is None or c not in hidden:
-                continue
-            title = self._header[c] if c < len(self._header) else None
-            visible = [
-                k
-                for k, value in enumerate(self._header)
-                if k not in hidden
-                and k not in used
-                and isinstance(value, str)
-                and any(word in header_key(value) for word in spec.synonyms if len(word) > 3)
-            ]
-            if len(visible) == 1:
-                (k,) = visible
-                self._columns[spec.attr] = k
-                used.add(k)
-                self.reader.notes.append(
-                    f"{spec.label} is read from column {column_letter(k + 1)} ({self._header[k]!r}), "
-                    f"not from the hidden column {column_letter(c + 1)} ({title!r})"
-                )
-            else:
+            if c is not None and c in hidden:
+                title = self._header[c] if c < len(self._header) else None
                 self.reader.notes.append(
                     f"{spec.label} is read from column {column_letter(c + 1)} ({title!r}), which the sheet "
                     "hides: check that it is the column to read"
