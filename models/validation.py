@@ -63,8 +63,7 @@ def _line_issues(lines: Sequence[Line], columns: Mapping[str, str]) -> list[Issu
             seen[key] = line
         if not line.function.strip():
             issue(line, "function", f"Line {line.name!r} has no function")
-        # A line read from a workbook was checked for this as it was read.
-        if line.source_row is None and TOTAL_HINT.search(line.name) and total_label(line.name, functions):
+        if TOTAL_HINT.search(line.name) and total_label(line.name, functions) is not None:
             issue(
                 line,
                 "name",

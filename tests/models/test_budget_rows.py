@@ -351,3 +351,11 @@ def test_eleven_months_are_not_a_year(make_book: MakeBook) -> None:
     report = _read(make_book, [["Line", "Function", *MONTHS[:11]], ["Payroll", "HR", *[50] * 11]])
     assert report.plan is None
     assert "Missing required column Current" in report.issues[0].message
+
+
+def test_a_line_read_from_a_workbook_cannot_be_renamed_like_a_total(make_book: MakeBook) -> None:
+    from models.edits import EditError, set_line_field
+
+    plan = _loaded(_read(make_book, [HEADER, ["Payroll", "HR", 600]]))
+    with pytest.raises(EditError, match="reads as a total row"):
+        set_line_field(plan, 0, "name", "Total")
