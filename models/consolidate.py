@@ -18,6 +18,7 @@ from typing import Final
 
 from models.domain import Plan, Policy
 from models.issues import Issue
+from models.mapping import ImportMapping
 from models.validation import validate
 from models.workbook import ImportReport, Progress, distinct_names, read_plan
 
@@ -52,11 +53,13 @@ def workbooks_in(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def read_plans(paths: Sequence[str | Path], progress: Progress | None = None) -> ImportReport:
+def read_plans(
+    paths: Sequence[str | Path], progress: Progress | None = None, mapping: ImportMapping | None = None
+) -> ImportReport:
     """One plan from several workbooks (or one); never raises: the report carries every issue."""
     files = workbooks_in(paths)
     if len(files) == 1:
-        return read_plan(files[0], progress)
+        return read_plan(files[0], progress, mapping=mapping)
     origin = Path(paths[0]) if paths else Path("plan")
     if not files:
         return ImportReport(origin, None, (Issue("", None, None, f"{origin} holds no .xlsx workbook"),))
@@ -64,7 +67,7 @@ def read_plans(paths: Sequence[str | Path], progress: Progress | None = None) ->
     for n, path in enumerate(files):
         if progress is not None:
             progress(n / len(files), f"Reading {path.name}")
-        reports.append(read_plan(path, function=function_from_file_name(path)))
+        reports.append(read_plan(path, function=function_from_file_name(path), mapping=mapping))
     issues = [replace(i, file=r.path.name) for r in reports for i in r.issues]
     notes = [f"Lines were read from {len(files)} workbooks: {', '.join(p.name for p in files)}"]
     notes += [f"{r.path.name}: {note}" for r in reports for note in r.notes]

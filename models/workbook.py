@@ -40,6 +40,7 @@ from models.domain import (
 from models.fields import header_key
 from models.formats import money, percent
 from models.issues import Issue, column_letter
+from models.mapping import ImportMapping, Layout
 from models.schema import (
     BUDGET_COLUMNS,
     BUDGET_SHEET,
@@ -106,6 +107,13 @@ class ImportReport:
     columns: dict[str, str] = field(default_factory=dict)
     #: The currencies the workbook names (in amounts, headers or sheet names).
     currencies: tuple[str, ...] = ()
+    #: How each sheet was read, and the questions the reader could not settle.
+    layout: Layout = field(default_factory=Layout)
+
+    @property
+    def unsure(self) -> bool:
+        """Whether the import should be shown before it is loaded: refused, or a choice left open."""
+        return bool(self.issues) or bool(self.layout.questions)
 
     @property
     def ok(self) -> bool:
@@ -178,6 +186,7 @@ class _Reader:
         #: Each currency the sheets read name (in amounts, headers or sheet names), with where.
         self.currencies: dict[str, tuple[str, str]] = {}
         self._hidden: dict[str, frozenset[int]] = {}
+        self.mapping = ImportMapping()
 
     # -- helpers ---------------------------------------------------------
 
@@ -1030,16 +1039,22 @@ def _no_progress(_fraction: float, _message: str) -> None:
 
 
 def read_plan(
-    path: str | Path, progress: Progress | None = None, *, function: str | None = None
+    path: str | Path,
+    progress: Progress | None = None,
+    *,
+    function: str | None = None,
+    mapping: ImportMapping | None = None,
 ) -> ImportReport:
     """Read a plan from a workbook. Never raises for bad input: the report carries the issues.
 
     ``progress(fraction, message)`` is called as the reading goes on.
     ``function`` is the function of lines that name none (a department's own
-    workbook, whose name says whose it is).
+    workbook, whose name says whose it is). ``mapping`` overrides the
+    reader's own choices (sheets, header row, column roles, unit, functions).
     """
     path = Path(path)
     reader = _Reader(path)
+    reader.mapping = mapping or ImportMapping()
     reader.function = function
     reader.progress = progress or _no_progress
     reader.progress(0.0, f"Checking {path.name}")
