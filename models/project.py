@@ -19,6 +19,12 @@ Schema versions: 1 stored rule identities in results as text; 2 stores them
 as data (family and subject). Results of a version 1 project are dropped
 when it is read: each scenario keeps its plan and is solved again when its
 result is needed.
+
+The import mapping (how the project's workbooks are read, chosen in the
+import preview) is the ``import_mapping`` entry of ``meta``, as the text of a
+mapping file (:mod:`models.mapping`); a project without one, of any version,
+reads with no choices made. An earlier Fulcrum opens such a project and
+ignores the entry.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ from typing import Any, Final
 
 from models.atomic import fsync, replacing
 from models.domain import Plan
+from models.mapping import ImportMapping, MappingError
 from models.result import Result
 from models.serial import SerialError, plan_from_data, result_from_data, to_data
 
@@ -104,6 +111,8 @@ class Project:
     plan: Plan
     scenarios: tuple[Scenario, ...] = ()
     created: str = field(default_factory=now)
+    #: How the project's workbooks are read (the import preview's choices).
+    mapping: ImportMapping = field(default_factory=ImportMapping)
 
     def scenario(self, name: str) -> Scenario | None:
         return next((s for s in self.scenarios if s.name == name), None)
@@ -137,6 +146,8 @@ def _write_database(target: Path, project: Project) -> None:
             "created": project.created,
             "modified": now(),
         }
+        if not project.mapping.empty:
+            meta["import_mapping"] = project.mapping.to_toml()
         connection.executemany("INSERT INTO meta (key, value) VALUES (?, ?)", meta.items())
         connection.execute(
             "INSERT INTO plan (id, document) VALUES (1, ?)", (json.dumps(to_data(project.plan)),)
@@ -296,7 +307,11 @@ def _load(connection: sqlite3.Connection, name: str) -> Project:
         )
     except (TypeError, ValueError, SerialError, sqlite3.Error) as error:
         raise ProjectError(f"{name} is damaged: its contents cannot be read ({error})") from None
-    return Project(plan, scenarios, created=meta.get("created", now()))
+    try:
+        mapping = ImportMapping.from_toml(meta.get("import_mapping", ""), "its import mapping")
+    except MappingError as error:
+        raise ProjectError(f"{name} is damaged: {error}") from None
+    return Project(plan, scenarios, created=meta.get("created", now()), mapping=mapping)
 
 
 # -- one window per project ----------------------------------------------------------

@@ -27,6 +27,7 @@ from models.domain import Plan
 from models.formats import percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.issues import Issue
+from models.mapping import ImportMapping
 from models.project import Project, ProjectError, ProjectLock, open_project, save_project, save_recovery
 from models.result import Fix, Result, Status
 from models.scenarios import (
@@ -45,6 +46,7 @@ from planner.insight import balance_frontier, price_of_balance
 from planner.solve import solve, was_cancelled
 from ui.events import Event, Executor, Progress, SyncExecutor
 from ui.history import Command, History
+from ui.import_state import ImportState
 
 __all__ = [
     "MESSAGES",
@@ -76,6 +78,9 @@ MESSAGES: Final = {
     "not_changed": "Not changed: {reason}",
     "autosave_failed": "Autosave failed: {reason}",
     "recovery_unreadable": "The recovered work cannot be read: {reason}",
+    "unsure": "{name} needs a look before it is loaded: the import preview shows how it was read",
+    "import_cancelled": "Import cancelled: the plan on screen is unchanged",
+    "import_refused": "The workbooks cannot be loaded as chosen: {count} problem(s); see the preview",
     "already_open": (
         "{name} is open in another Fulcrum window (process {pid} on {host}, since {since}). "
         "Changes saved from both will overwrite each other."
@@ -132,6 +137,9 @@ class Session:
         self.ask_unsaved: Callable[[], Answer] = lambda: "save"
         self.ask_restore: Callable[[], bool] = lambda: True
         self.ask_save_path: Callable[[], str | Path | None] = lambda: None
+        #: Shows an import preview; the answer comes back as accept_import or cancel_import.
+        #: None (no window): an import that can be loaded is loaded at once.
+        self.ask_preview: Callable[[ImportState], None] | None = None
         #: The stop flag of the work under way for the current plan, by kind (solve, insight, frontier).
         self._stops: dict[str, threading.Event] = {}
 
@@ -366,15 +374,63 @@ class Session:
 
         The plan stays as it is until the reading is done.
         """
+        self._read_workbooks(path, wait=wait, preview=False)
+
+    # -- the import preview ------------------------------------------------------------
+
+    @property
+    def mapping(self) -> ImportMapping:
+        """How workbooks are read: the choices of the last preview accepted, kept in the project."""
+        return self.project.mapping
+
+    def preview_workbook(self, path: str | Path | Sequence[str | Path], *, wait: bool = False) -> None:
+        """Read workbooks and show the import preview whatever the reading (Import with preview)."""
+        self._read_workbooks(path, wait=wait, preview=True)
+
+    def _read_workbooks(self, path: str | Path | Sequence[str | Path], *, wait: bool, preview: bool) -> None:
         paths = [path] if isinstance(path, str | Path) else list(path)
         shown = Path(paths[0]).name if len(paths) == 1 else f"{len(paths)} workbooks"
         self.message.emit(MESSAGES["opening"].format(name=shown))
+        mapping = self.mapping
+
+        def done(report: ImportReport) -> None:
+            self._on_read(paths, mapping, report, preview=preview)
+
         if wait:
-            self._on_imported(read_plans(paths))
+            done(read_plans(paths, mapping=mapping))
             return
         self.executor.submit(
-            lambda progress: read_plans(paths, progress=progress), self._on_imported, kind="import"
+            lambda progress: read_plans(paths, progress=progress, mapping=mapping), done, kind="import"
         )
+
+    def _on_read(
+        self, paths: list[str | Path], mapping: ImportMapping, report: ImportReport, *, preview: bool
+    ) -> None:
+        """A clean reading loads; an unsure one (or any, when asked) goes to the preview first."""
+        ask = self.ask_preview
+        if ask is None or not (preview or report.unsure):
+            self._on_imported(report)
+            return
+        if report.plan is None:
+            self._on_imported(report)  # the problems in the import report, as without a preview
+        else:
+            self.message.emit(MESSAGES["unsure"].format(name=report.path.name))
+        ask(ImportState(paths, mapping, report, executor=self.executor))
+
+    def accept_import(self, state: ImportState) -> bool:
+        """Load what the preview shows and keep its choices in the project; False if it cannot load."""
+        accepted = state.accept()
+        if accepted is None:
+            self.notice.emit(MESSAGES["import_refused"].format(count=len(state.report.issues)))
+            return False
+        if accepted.mapping != self.mapping:
+            self._set_project(replace(self.project, mapping=accepted.mapping))
+        self._on_imported(accepted.report)
+        return True
+
+    def cancel_import(self, _state: ImportState) -> None:
+        """The preview closed without loading: the plan and the choices stay as they were."""
+        self.message.emit(MESSAGES["import_cancelled"])
 
     def _on_imported(self, report: ImportReport) -> None:
         if report.plan is None:
@@ -637,8 +693,8 @@ class Session:
             self.error.emit(MESSAGES["recovery_unreadable"].format(reason=error))
             return False
         self.apply_edit(project.plan, "Restore unsaved work")
-        if project.scenarios != self.project.scenarios:
-            after = replace(self.project, scenarios=project.scenarios)
+        if project.scenarios != self.project.scenarios or project.mapping != self.project.mapping:
+            after = replace(self.project, scenarios=project.scenarios, mapping=project.mapping)
             self._push(Command(self.project, after, "Restore unsaved scenarios"))
         self.message.emit(MESSAGES["restored"])
         return True
