@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-COMMANDS = {"solve", "compare", "frontier", "project", "-h", "--help", "--version"}
+COMMANDS = {"solve", "compare", "frontier", "project", "inspect", "-h", "--help", "--version"}
 
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] in COMMANDS:

@@ -16,9 +16,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Final
 
-from models.domain import Plan, Policy
+from models.domain import Kind, Plan, Policy
 from models.issues import Issue
-from models.mapping import ImportMapping
+from models.mapping import ImportMapping, Layout
 from models.validation import validate
 from models.workbook import ImportReport, Progress, distinct_names, read_plan
 
@@ -93,8 +93,21 @@ def read_plans(
     if not issues:
         issues.extend(validate(plan))
     inferred = {f: k for r in reports for f, k in r.inferred_kinds.items()}
+    kinds: dict[str, Kind] = {}
+    for line in lines:
+        kinds.setdefault(line.function, line.kind)
+    layout = Layout(
+        tuple(sheet for r in reports for sheet in r.layout.sheets),
+        tuple(dict.fromkeys(f"{r.path.name}: {q}" for r in reports for q in r.layout.questions)),
+        kinds,
+    )
     return ImportReport(
-        origin, None if issues else plan, tuple(issues), inferred_kinds=inferred, notes=tuple(notes)
+        origin,
+        None if issues else plan,
+        tuple(issues),
+        inferred_kinds=inferred,
+        notes=tuple(notes),
+        layout=layout,
     )
 
 

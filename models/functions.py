@@ -33,6 +33,7 @@ __all__ = [
     "default_kind",
     "fold_accents",
     "function_key",
+    "known_kind",
     "normalise_name",
     "spelling_key",
 ]
@@ -265,6 +266,19 @@ def function_key(name: str) -> str:
     """
     known = canonical(name)
     return normalise_name(known.name if known is not None else name)
+
+
+def known_kind(function: str) -> Kind | None:
+    """The kind the function's name says (a function of the table, a back-office division, a customer
+    group such as Acquisition or Customer service), or None for a name that says nothing."""
+    known = canonical(function)
+    if known is not None:
+        return known.kind
+    if function in BACK_OFFICE:
+        return Kind.INTERNAL
+    if function in ACQUISITION or function in EXISTING_CUSTOMERS:
+        return Kind.CUSTOMER
+    return None
 
 
 def default_kind(function: str) -> Kind:

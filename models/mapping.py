@@ -45,6 +45,7 @@ from models.schema import LINE_FIELDS
 
 __all__ = [
     "NOT_USED",
+    "PERIOD",
     "ROLES",
     "ColumnLayout",
     "ImportMapping",
@@ -55,12 +56,15 @@ __all__ = [
     "SheetStatus",
     "SkippedRow",
     "header_text",
+    "pinned",
 ]
 
 #: The role of a column that is not read.
 NOT_USED: Final = ""
 #: Every role a column can be given: a line field's attribute, or :data:`NOT_USED`.
 ROLES: Final[tuple[str, ...]] = (*(f.attr for f in LINE_FIELDS), NOT_USED)
+#: The role a layout gives a month or quarter column whose sum is the line's Current (not a choice).
+PERIOD: Final = "period"
 #: How many rows of each sheet a layout carries for the preview.
 PREVIEW_ROWS: Final = 60
 
@@ -277,7 +281,7 @@ class ColumnLayout:
     index: int  # 0-based
     letter: str
     header: str  # see :func:`header_text`
-    role: str  # a line field's attribute or NOT_USED
+    role: str  # a line field's attribute, NOT_USED, or PERIOD for a month or quarter
     hidden: bool = False
 
 
@@ -316,3 +320,26 @@ class Layout:
     questions: tuple[str, ...] = ()
     #: Every function of the lines read, with its kind.
     kinds: Mapping[str, Kind] = field(default_factory=dict)
+
+
+def pinned(layout: Layout, base: ImportMapping | None = None) -> ImportMapping:
+    """A mapping that reads workbooks as ``layout`` says these were read (``base``'s choices kept).
+
+    Every sheet read keeps its header row, each column's role and its unit;
+    every sheet skipped is skipped; every function keeps its kind. Edited by
+    hand, it is a template for next year's submissions.
+    """
+    base = base or ImportMapping()
+    sheets = dict(base.sheets)
+    for sheet in layout.sheets:
+        if sheet.status == SheetStatus.LINES and sheet.header_row is not None:
+            sheets[sheet.sheet] = SheetChoice(
+                True if base.sheet(sheet.sheet).read else None,
+                sheet.header_row,
+                {c.header: c.role for c in sheet.columns if c.header and c.role != PERIOD},
+                sheet.unit,
+            )
+        elif sheet.status == SheetStatus.SKIPPED and sheet.sheet not in sheets:
+            sheets[sheet.sheet] = SheetChoice(read=False)
+    kinds = {**layout.kinds, **base.kinds}
+    return ImportMapping(sheets, dict(base.functions), kinds)

@@ -142,7 +142,14 @@ def unit_scale(text: CellValue) -> float | None:
 
 
 def unit_words(scale: float) -> str:
-    return "thousands" if scale == 1_000.0 else "millions"
+    """A unit in words: ``thousands``, ``millions``, or ``units of 500``."""
+    if scale == 1_000.0:
+        return "thousands"
+    if scale == 1_000_000.0:
+        return "millions"
+    if scale == 1_000_000_000.0:
+        return "billions"
+    return f"units of {scale:,g}"
 
 
 # -- currencies ----------------------------------------------------------------------------

@@ -39,8 +39,21 @@ from models.domain import (
 )
 from models.fields import header_key
 from models.formats import money, percent
+from models.functions import known_kind
 from models.issues import Issue, column_letter
-from models.mapping import ImportMapping, Layout
+from models.mapping import (
+    NOT_USED,
+    PERIOD,
+    PREVIEW_ROWS,
+    ColumnLayout,
+    ImportMapping,
+    Layout,
+    SheetChoice,
+    SheetLayout,
+    SheetStatus,
+    SkippedRow,
+    header_text,
+)
 from models.schema import (
     BUDGET_COLUMNS,
     BUDGET_SHEET,
@@ -187,6 +200,10 @@ class _Reader:
         self.currencies: dict[str, tuple[str, str]] = {}
         self._hidden: dict[str, frozenset[int]] = {}
         self.mapping = ImportMapping()
+        #: How each sheet was read, in the order met.
+        self.layouts: list[SheetLayout] = []
+        #: Choices taken among alternatives, for the user to confirm in the preview.
+        self.questions: list[str] = []
 
     # -- helpers ---------------------------------------------------------
 
@@ -195,6 +212,11 @@ class _Reader:
         if sheet not in self._hidden:
             self._hidden[sheet] = self.parts.hidden_columns(self.path, sheet)
         return self._hidden[sheet]
+
+    def lay_out(self, grid: _Grid | None, sheet: str, status: str, reason: str = "", **more: Any) -> None:
+        """Record how a sheet was read (or why not), with its first rows for the preview."""
+        preview = () if grid is None else _preview(grid.rows)
+        self.layouts.append(SheetLayout(self.path.name, sheet, status, reason, preview=preview, **more))
 
     def issue(self, sheet: str, row: int | None, col: int | None, message: str) -> None:
         letter = column_letter(col + 1) if col is not None else None
@@ -213,17 +235,33 @@ class _Reader:
     # -- header -----------------------------------------------------------
 
     def find_header(
-        self, grid: _Grid, columns: HeaderWords | dict[str, tuple[str, ...]], required: Sequence[str]
+        self,
+        grid: _Grid,
+        columns: HeaderWords | dict[str, tuple[str, ...]],
+        required: Sequence[str],
+        choice: SheetChoice | None = None,
     ) -> tuple[int, dict[str, int]] | None:
         """The header row and each field's column: the first of the top rows naming every required field.
 
         Without one, an issue names the row naming the most fields, the headers
-        it holds and how each missing column may be headed.
+        it holds and how each missing column may be headed. ``choice`` is the
+        user's: the header row, and roles given to columns by their headers.
         """
         words = columns if isinstance(columns, HeaderWords) else HeaderWords(columns)
         best: tuple[int, int, dict[str, list[int]]] | None = None
-        for r, row in enumerate(grid.rows[:HEADER_SEARCH_ROWS]):
+        searched = enumerate(grid.rows[:HEADER_SEARCH_ROWS])
+        if choice is not None and choice.header_row is not None:
+            r = choice.header_row - 1
+            if r >= len(grid.rows):
+                self.issue(
+                    grid.name, r, None, f"The header row chosen, row {r + 1}, is below the sheet's last row"
+                )
+                return None
+            searched = enumerate([grid.rows[r]], start=r)
+        for r, row in searched:
             found = words.match(row)
+            if choice is not None and choice.columns:
+                found = _chosen_roles(row, found, choice)
             if all(fld in found for fld in required):
                 return r, self._unique_columns(grid, r, found)
             score = len(found)
@@ -284,6 +322,20 @@ class _Reader:
                             )
                     result[fld] = c
                     continue
+                latest = _latest_year(grid.rows[row], cols)
+                if latest is not None:
+                    header = grid.rows[row]
+                    others = ", ".join(
+                        f"{column_letter(h + 1)} ({str(header[h]).strip()!r})" for h in cols if h != latest
+                    )
+                    said = (
+                        f"{label} is read from column {column_letter(latest + 1)} "
+                        f"({str(header[latest]).strip()!r}), the latest year; not from {others}"
+                    )
+                    self.notes.append(said)
+                    self.questions.append(f"{grid.name}: {said}")
+                    result[fld] = latest
+                    continue
                 letters = ", ".join(column_letter(c + 1) for c in cols)
                 self.issue(
                     grid.name,
@@ -293,6 +345,53 @@ class _Reader:
                 )
             result[fld] = cols[0]
         return result
+
+
+_YEAR: Final = re.compile(
+    r"(?<![\d])(?:(?:fy|cy|gj|ex|année|ano|año)\s?'?(\d{2})|((?:19|20)\d{2}))(?![\d])", re.I
+)
+
+
+def _year_of(header: CellValue) -> int | None:
+    """The year a header names (``FY25 Budget``, ``Budget 2025``, ``FY 2025/26``: 2025), if one."""
+    if not isinstance(header, str):
+        return None
+    years = {int(m[2]) if m[2] else 2000 + int(m[1]) for m in _YEAR.finditer(header)}
+    return min(years) if years else None
+
+
+def _latest_year(header: Sequence[CellValue], cols: Sequence[int]) -> int | None:
+    """Of columns read as one field, the one whose header names the latest year, when each names one."""
+    years = [_year_of(header[c]) if c < len(header) else None for c in cols]
+    if any(y is None for y in years) or len(set(years)) < len(years):
+        return None
+    return max(zip(years, cols, strict=True))[1]
+
+
+def _chosen_roles(
+    row: Sequence[CellValue], found: dict[str, list[int]], choice: SheetChoice
+) -> dict[str, list[int]]:
+    """The columns of a header row each field names, with the roles the user gave columns by header."""
+    given: dict[int, str] = {}
+    for c, value in enumerate(row):
+        role = choice.columns.get(header_text(value)) if isinstance(value, str) and value.strip() else None
+        if role is not None:
+            given[c] = role
+    if not given:
+        return found
+    result = {attr: [c for c in cols if c not in given] for attr, cols in found.items()}
+    for c, role in given.items():
+        if role != NOT_USED:
+            result[role] = [c]
+    return {attr: cols for attr, cols in result.items() if cols}
+
+
+def _preview(rows: list[list[CellValue]]) -> tuple[tuple[str, ...], ...]:
+    """A sheet's first rows as text, as the preview's grid shows them."""
+    return tuple(
+        tuple("" if v is None else v if isinstance(v, str) else cells.show(v) for v in row)
+        for row in rows[:PREVIEW_ROWS]
+    )
 
 
 def _sheet_by_key(names: Sequence[str], keys: Sequence[str]) -> str | None:
@@ -467,13 +566,22 @@ class _BudgetReader:
 
         self._header: list[CellValue] = []
         self._totals = _Totals(reader, lambda _values: None)
+        #: The user's choices for this sheet.
+        self.choice = reader.mapping.sheet(grid.name)
+        #: The rows that are not lines, each with the note that says why.
+        self.skipped: list[SkippedRow] = []
+        #: What one unit of the money columns is worth.
+        self.unit = 1.0
+        #: Each function as written to the function and kind the import mapping makes it (if it has any).
+        self._chosen_functions: dict[str, tuple[str, Kind | None]] = {}
+        self._choosing = bool(reader.mapping.functions or reader.mapping.kinds)
 
     def read(
         self, kinds_from_functions: dict[str, Kind]
     ) -> tuple[list[Line], dict[str, int], dict[str, Kind]]:
         required = REQUIRED if self._sheet_function is None else _REQUIRED_ON_DEPARTMENT_SHEET
         before = len(self.reader.issues)
-        header = self.reader.find_header(self.grid, BUDGET_COLUMNS, required)
+        header = self.reader.find_header(self.grid, BUDGET_COLUMNS, required, self.choice)
         if header is None:
             header = self._period_header(required)
             if header is None:
@@ -529,7 +637,31 @@ class _BudgetReader:
             line = self._line(r, readers, kinds_from_functions, inferred)
             if line is not None:
                 lines.append(line)
+        self.unit = scales.get("current", 1.0)
         return lines, columns, inferred
+
+    def layout(self, status: str = SheetStatus.LINES, reason: str = "", lines: int = 0) -> None:
+        """Record how the sheet was read: header row, each column's role, unit and skipped rows."""
+        header_row = next((r for r, row in enumerate(self.grid.rows) if row is self._header), None)
+        roles = {c: attr for attr, c in self._columns.items()}
+        roles.update(dict.fromkeys(self._periods, PERIOD))
+        hidden = self.reader.hidden_columns(self.grid.name) if self._header else frozenset()
+        columns = tuple(
+            ColumnLayout(c, column_letter(c + 1), header_text(v), roles.get(c, NOT_USED), c in hidden)
+            for c, v in enumerate(self._header)
+            if not is_blank(v) or c in roles
+        )
+        self.reader.lay_out(
+            self.grid,
+            self.grid.name,
+            status,
+            reason,
+            header_row=None if header_row is None else header_row + 1,
+            columns=columns,
+            unit=self.unit,
+            skipped=tuple(self.skipped),
+            lines=lines,
+        )
 
     def _period_header(self, required: Sequence[str]) -> tuple[int, dict[str, int]] | None:
         """A header with months (or quarters) and no Current: the year is their sum, or its total column.
@@ -591,10 +723,12 @@ class _BudgetReader:
             c = self._columns.get(spec.attr)
             if c is not None and c in hidden:
                 title = self._header[c] if c < len(self._header) else None
-                self.reader.notes.append(
+                said = (
                     f"{spec.label} is read from column {column_letter(c + 1)} ({title!r}), which the sheet "
                     "hides: check that it is the column to read"
                 )
+                self.reader.notes.append(said)
+                self.reader.questions.append(f"{self.grid.name}: {said}")
 
     def _function_names(self, header_row: int) -> set[str]:
         """The functions the sheet's lines name, to tell "HR total" from a line."""
@@ -604,6 +738,14 @@ class _BudgetReader:
     def _scales(self, header_row: int) -> dict[str, float]:
         """The unit of each money column: from its header, else from a title or note above the header."""
         sheet = self.grid.name
+        if self.choice.unit is not None:
+            unit = self.choice.unit
+            if unit != 1:
+                self.reader.notes.append(
+                    f"The amounts of sheet {sheet!r} are in {unit_words(unit)}, as the import mapping says: "
+                    f"they are multiplied by {unit:,.0f}"
+                )
+            return {spec.attr: unit for spec in LINE_FIELDS if spec.unit is Unit.MONEY}
         stated: dict[float, tuple[int, str]] = {}
         for r in range(header_row):
             for value in self.grid.rows[r]:
@@ -689,10 +831,12 @@ class _BudgetReader:
                         f"{undecided!r} and every other amount of the column is read that way"
                     )
             else:
-                self.reader.notes.append(
+                said = (
                     f"{spec.label} (column {letter}): {undecided!r} is read with its separator grouping "
                     "thousands (no amount of the column shows how it writes decimals)"
                 )
+                self.reader.notes.append(said)
+                self.reader.questions.append(f"{self.grid.name}: {said}")
         header = self.grid.rows[header_row]
         for spec in LINE_FIELDS:
             c = self._columns.get(spec.attr)
@@ -765,8 +909,12 @@ class _BudgetReader:
                 maybe_not_a_line = hints[function_raw] = self._total_function(function_raw)
             if not maybe_not_a_line and type(name_raw) is str:
                 maybe_not_a_line = _TOTAL_SEARCH(name_raw) is not None
-        if maybe_not_a_line and self._skipped(r, values, name_raw, function_raw):
-            return None
+        if maybe_not_a_line:
+            said = len(self.reader.notes)
+            if self._skipped(r, values, name_raw, function_raw):
+                reason = self.reader.notes[said] if len(self.reader.notes) > said else "not a line"
+                self.skipped.append(SkippedRow(r + 1, reason))
+                return None
         before = len(self.reader.issues)
         self._shares = False
         typed = {attr: read(values[c] if c < width else None) for attr, c, read in readers}
@@ -776,6 +924,14 @@ class _BudgetReader:
             typed["function"] = self._sheet_function
         if len(self.reader.issues) > before or any(typed[attr] is None for attr in REQUIRED):
             return None
+        if self._choosing:
+            function = typed["function"]
+            if function not in self._chosen_functions:
+                chosen = self.reader.mapping.function_of(function)
+                self._chosen_functions[function] = (chosen, self.reader.mapping.kind_of(chosen))
+            typed["function"], chosen_kind = self._chosen_functions[function]
+            if chosen_kind is not None:
+                typed["kind"] = chosen_kind
         for attr, base in _SHARE_OF.items() if self._shares else ():
             share = typed[attr]
             if isinstance(share, _Share):
@@ -1098,19 +1254,28 @@ def _read_department_sheets(
     letters: dict[str, dict[str, str]] = {}
     for n, name in enumerate(names):
         reader.progress(0.1 + 0.8 * n / len(names), f"Reading sheet {name}")
-        if header_key(name) in _OTHER_SHEETS:
-            reader.notes.append(f"Sheet {name!r} is skipped: by its name it holds no budget lines")
+        if header_key(name) in _OTHER_SHEETS and reader.mapping.sheet(name).read is not True:
+            said = f"Sheet {name!r} is skipped: by its name it holds no budget lines"
+            reader.notes.append(said)
+            reader.lay_out(reader.grid(book, name), name, SheetStatus.SKIPPED, said)
             continue
         grid = reader.grid(book, name)
         sheet = _Reader(reader.path)
-        sheet.parts, sheet.progress = reader.parts, reader.progress
-        found, sheet_columns, sheet_inferred = _BudgetReader(sheet, grid, sheet_function=name).read(kinds)
+        sheet.parts, sheet.progress, sheet.mapping = reader.parts, reader.progress, reader.mapping
+        sheet_reader = _BudgetReader(sheet, grid, sheet_function=name)
+        found, sheet_columns, sheet_inferred = sheet_reader.read(kinds)
+        reader.questions.extend(sheet.questions)
         if not sheet_columns:
             if any(isinstance(v, int | float) and not isinstance(v, bool) for row in grid.rows for v in row):
                 reader.issues.extend(sheet.issues)
+                sheet_reader.layout(reason="no header row a line can be read under")
             else:
-                reader.notes.append(f"Sheet {name!r} is skipped: it holds text and no amounts")
+                said = f"Sheet {name!r} is skipped: it holds text and no amounts"
+                reader.notes.append(said)
+                sheet_reader.layout(SheetStatus.SKIPPED, said)
             continue
+        sheet_reader.layout(lines=len(found))
+        reader.layouts.extend(sheet.layouts)
         reader.issues.extend(sheet.issues)
         reader.notes.extend(sheet.notes)
         for code, (what, text) in sheet.currencies.items():
@@ -1131,7 +1296,9 @@ def _read_department_sheets(
         )
     used = {line.source_sheet for line in lines}
     reader.notes.insert(
-        0, f"Lines were read from {len(used)} sheets: {', '.join(n for n in names if n in used)}"
+        0,
+        f"Lines were read from {len(used)} sheet{'s' if len(used) != 1 else ''}: "
+        f"{', '.join(n for n in names if n in used)}",
     )
     if len({tuple(sorted(v.items())) for v in letters.values()}) > 1:
         columns = {}  # the sheets' columns differ: issues name the sheet and row
@@ -1197,6 +1364,13 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
     visible = [
         m.name for m in metadata if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
     ]
+    mapping = reader.mapping
+    unticked = [name for name in worksheets if mapping.sheet(name).read is False]
+    ticked = [name for name in worksheets if mapping.sheet(name).read is True]
+    for name in unticked:
+        reader.notes.append(f"Sheet {name!r} is not read, as the import mapping says")
+    worksheets = [name for name in worksheets if name not in unticked]
+    visible = [name for name in visible if name not in unticked]
     # A visible sheet is always preferred to a hidden one (a hidden sheet is often a draft).
     budget_name = _sheet_by_key(visible, _BUDGET_SHEETS) or (visible[0] if visible else None)
     if budget_name is None:
@@ -1227,11 +1401,33 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         settings = _read_policy(reader, reader.grid(book, policy_name))
     kinds = {function_key(rule.function): rule.kind for rule in rules if rule.kind is not None}
 
+    if mapping.functions:
+        rules = [replace(rule, function=mapping.function_of(rule.function)) for rule in rules]
+        ratios = settings.get("ratio")
+        if isinstance(ratios, tuple):
+            settings["ratio"] = tuple(
+                replace(r, left=mapping.function_of(r.left), right=mapping.function_of(r.right))
+                for r in ratios
+            )
+    if mapping.kinds:
+        rules = [
+            replace(rule, kind=kind) if (kind := mapping.kind_of(rule.function)) is not None else rule
+            for rule in rules
+        ]
+    kinds = {function_key(rule.function): rule.kind for rule in rules if rule.kind is not None}
+    kinds.update({function_key(mapping.function_of(name)): kind for name, kind in mapping.kinds.items()})
+
     named = _sheet_by_key(visible, _BUDGET_SHEETS)
+    rule_sheets = (functions_name, policy_name)
+    extra = [n for n in ticked if n != named and n not in rule_sheets and (named is not None or n in hidden)]
+    for name in extra:
+        if name in hidden:
+            reader.notes.append(f"The hidden sheet {name!r} is read, as the import mapping says")
     candidates = (
-        [named] if named is not None else [n for n in visible if n not in (functions_name, policy_name)]
+        [named, *extra] if named is not None else [n for n in visible if n not in rule_sheets] + extra
     )
-    if len(candidates) > 1:
+    # One sheet left of several once the mapping unticks the others is still a department's sheet.
+    if len(candidates) > 1 or (candidates and named is None and unticked and reader.function is None):
         lines, columns, inferred = _read_department_sheets(reader, book, candidates, kinds)
         budget_name = next((line.source_sheet for line in lines if line.source_sheet), budget_name)
     else:
@@ -1239,13 +1435,21 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         reader.progress(0.1, f"Reading sheet {budget_name}")
         budget_grid = reader.grid(book, budget_name)
         reader.progress(0.3, "Reading the lines")
-        lines, columns, inferred = _BudgetReader(reader, budget_grid, sheet_function=reader.function).read(
-            kinds
+        budget_reader = _BudgetReader(reader, budget_grid, sheet_function=reader.function)
+        lines, columns, inferred = budget_reader.read(kinds)
+        budget_reader.layout(
+            reason="" if columns else "no header row a line can be read under", lines=len(lines)
         )
         if budget_name != BUDGET_SHEET:
             reader.notes.insert(0, f"Lines were read from sheet {budget_name!r}")
     for function, kind in inferred.items():
         reader.notes.append(f"Function {function!r} was taken as {kind} (no Kind given)")
+        if known_kind(function) is None:
+            reader.questions.append(
+                f"Function {function!r} was taken as {kind}: no Kind column, Functions sheet or known "
+                "name says whether it serves customers or keeps the company running"
+            )
+    _lay_out_other_sheets(reader, book, worksheets, hidden, rule_sheets, unticked=unticked)
     letters = {fld: column_letter(c + 1) for fld, c in columns.items()}
     policy = policy_from_settings(settings, functions=tuple(rules))
     plan = Plan(tuple(lines), policy, name=path.stem)
@@ -1258,6 +1462,9 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
     if not lines and columns and not row_issues and not any("no lines" in i.message for i in reader.issues):
         reader.issues.append(Issue(budget_name, None, None, "The sheet has no lines below its header"))
     issues = tuple(reader.issues)
+    function_kinds: dict[str, Kind] = {}
+    for line in lines:
+        function_kinds.setdefault(line.function, line.kind)
     return ImportReport(
         path,
         None if issues else plan,
@@ -1266,4 +1473,33 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         notes=tuple(reader.notes),
         columns=letters,
         currencies=tuple(sorted(reader.currencies)),
+        layout=Layout(tuple(reader.layouts), tuple(dict.fromkeys(reader.questions)), function_kinds),
     )
+
+
+def _lay_out_other_sheets(
+    reader: _Reader,
+    book: object,
+    worksheets: Sequence[str],
+    hidden: Sequence[str],
+    rule_sheets: tuple[str | None, str | None],
+    *,
+    unticked: Sequence[str],
+) -> None:
+    """Record the sheets that hold no lines: the rules' sheets, and every sheet not read, with why."""
+    laid = {layout.sheet for layout in reader.layouts}
+    functions_name, policy_name = rule_sheets
+    for name in unticked:
+        reader.lay_out(reader.grid(book, name), name, SheetStatus.SKIPPED, "not read, as chosen")
+    for name in worksheets:
+        if name in laid:
+            continue
+        grid = reader.grid(book, name)
+        if name == functions_name:
+            reader.lay_out(grid, name, SheetStatus.FUNCTIONS, "the functions' kinds, floors and caps")
+        elif name == policy_name:
+            reader.lay_out(grid, name, SheetStatus.POLICY, "the plan's settings")
+        elif name in hidden:
+            reader.lay_out(grid, name, SheetStatus.SKIPPED, "hidden: a hidden sheet is not read", hidden=True)
+        else:
+            reader.lay_out(grid, name, SheetStatus.SKIPPED, "holds no budget lines the reader looks for")

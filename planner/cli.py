@@ -1,6 +1,7 @@
 """The command line.
 
-    fulcrum solve PLAN.xlsx [--out RESULT.xlsx] [--json] [--objective ...]
+    fulcrum solve PLAN.xlsx [--out RESULT.xlsx] [--json] [--objective ...] [--mapping MAPPING.toml]
+    fulcrum inspect PLAN.xlsx [--mapping MAPPING.toml] [--save-mapping MAPPING.toml] [--json]
     fulcrum compare A.xlsx B.xlsx [...] [--out COMPARE.xlsx] [--json]
     fulcrum project FILE.fulcrum [--list] [--export NAME --out X.xlsx]
 
@@ -26,9 +27,11 @@ from models.export import ExportError, write_comparison, write_frontier, write_r
 from models.formats import money, percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.issues import Issue
+from models.mapping import PERIOD, ImportMapping, MappingError, SheetStatus, pinned
 from models.project import ProjectError, open_project
 from models.result import Result, Status
-from models.schema import plan_json
+from models.schema import LINE_FIELDS, plan_json
+from models.sheet_rows import unit_words
 from models.workbook import ImportReport
 from planner.insight import balance_frontier, price_of_balance
 from planner.solve import solve
@@ -36,6 +39,7 @@ from planner.solvers import SolverName
 
 __all__ = ["EXIT_CODES", "main", "result_json"]
 
+LABELS = {f.attr: f.label for f in LINE_FIELDS}
 EXIT_CODES = {
     Status.OPTIMAL: 0,
     Status.INFEASIBLE: 1,
@@ -160,7 +164,7 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
 
 
 def _solve_command(args: argparse.Namespace) -> int:
-    plan, report = _read_or_report(args.plan, args.json)
+    plan, report = _read_or_report(args.plan, args.json, args.mapping)
     if plan is None:
         return EXIT_CODES[Status.INVALID_INPUT]
     objective = Objective(args.objective) if args.objective else None
@@ -237,7 +241,7 @@ def frontier_json(frontier: Frontier) -> dict[str, Any]:
 
 
 def _frontier_command(args: argparse.Namespace) -> int:
-    plan, _report = _read_or_report(args.plan, args.json)
+    plan, _report = _read_or_report(args.plan, args.json, args.mapping)
     if plan is None:
         return EXIT_CODES[Status.INVALID_INPUT]
     frontier = balance_frontier(plan, args.points)
@@ -269,12 +273,32 @@ def _frontier_command(args: argparse.Namespace) -> int:
     return code
 
 
-def _read_or_report(paths: Sequence[str], as_json: bool, **extra: object) -> tuple[Plan | None, ImportReport]:
+def _mapping(path: str | None) -> ImportMapping:
+    """The import mapping a ``--mapping`` file gives (none: the reader's own choices)."""
+    return ImportMapping() if path is None else ImportMapping.load(path)
+
+
+def _read_or_report(
+    paths: Sequence[str], as_json: bool, mapping: str | None = None, **extra: object
+) -> tuple[Plan | None, ImportReport]:
     """The plan in ``paths`` (one workbook, or several consolidated), or None after printing its problems.
 
-    Problems are printed as JSON with ``extra``, or readably.
+    Problems are printed as JSON with ``extra``, or readably. ``mapping`` is
+    an import mapping file (``--mapping``).
     """
-    report = read_plans(paths)
+    try:
+        chosen = _mapping(mapping)
+    except MappingError as error:
+        report = ImportReport(Path(mapping or ""), None, (Issue("", None, None, str(error)),))
+        failed = Result(
+            Status.INVALID_INPUT, issues=report.issues, message="The import mapping cannot be used"
+        )
+        if as_json:
+            print(json.dumps({**extra, **result_json(failed, report)}))
+        else:
+            print(f"error: {error}", file=sys.stderr)
+        return None, report
+    report = read_plans(paths, mapping=chosen)
     path = ", ".join(paths)
     if report.ok and report.plan is not None:
         return report.plan, report
@@ -402,6 +426,79 @@ def _project_command(args: argparse.Namespace) -> int:
 _PLAN_HELP = "a plan workbook, or several department workbooks (or a folder of them) read as one plan"
 
 
+_MAPPING_HELP = (
+    "an import mapping (TOML): sheets to read or skip, header rows, column roles, units, "
+    "function names and kinds (see `fulcrum inspect --save-mapping`)"
+)
+
+
+def layout_json(report: ImportReport) -> dict[str, Any]:
+    """How the workbooks were read, as ``inspect --json`` prints it."""
+    return {
+        "sheets": [
+            {
+                "file": sheet.file,
+                "sheet": sheet.sheet,
+                "status": sheet.status,
+                "reason": sheet.reason,
+                "hidden": sheet.hidden,
+                "header_row": sheet.header_row,
+                "unit": sheet.unit,
+                "lines": sheet.lines,
+                "columns": [
+                    {"column": c.letter, "header": c.header, "role": c.role, "hidden": c.hidden}
+                    for c in sheet.columns
+                ],
+                "skipped": [{"row": s.row, "reason": s.reason} for s in sheet.skipped],
+            }
+            for sheet in report.layout.sheets
+        ],
+        "questions": list(report.layout.questions),
+        "kinds": {function: kind.value for function, kind in report.layout.kinds.items()},
+        "issues": [i.to_json() for i in report.issues],
+        "notes": list(report.notes),
+    }
+
+
+def _inspect_command(args: argparse.Namespace) -> int:
+    try:
+        chosen = _mapping(args.mapping)
+    except MappingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_CODES[Status.INVALID_INPUT]
+    report = read_plans(args.plan, mapping=chosen)
+    code = 0 if report.ok else EXIT_CODES[Status.INVALID_INPUT]
+    if args.save_mapping and not _exported(lambda: pinned(report.layout, chosen).save(args.save_mapping)):
+        code = 3
+    if args.json:
+        print(json.dumps(layout_json(report)))
+        return code
+    out = sys.stdout
+    for sheet in report.layout.sheets:
+        where = f"{sheet.file}, sheet {sheet.sheet!r}" + (" (hidden)" if sheet.hidden else "")
+        if sheet.status != SheetStatus.LINES:
+            print(f"{where}: {sheet.status}: {sheet.reason}", file=out)
+            continue
+        unit = "" if sheet.unit == 1 else f", amounts in {unit_words(sheet.unit)}"
+        header = "no header row" if sheet.header_row is None else f"header row {sheet.header_row}"
+        print(f"{where}: {sheet.lines} lines, {header}{unit}", file=out)
+        for c in sheet.columns:
+            role = LABELS.get(c.role, "month or quarter" if c.role == PERIOD else "not used")
+            print(f"  {c.letter} {c.header!r}: {role}" + (" (hidden)" if c.hidden else ""), file=out)
+        for skipped in sheet.skipped:
+            print(f"  row {skipped.row} skipped: {skipped.reason}", file=out)
+    for question in report.layout.questions:
+        print(f"Check: {question}", file=out)
+    if report.issues:
+        _print_issues(report.issues, ", ".join(args.plan), sys.stderr)
+    elif report.plan is not None:
+        total = sum(line.current for line in report.plan.lines)
+        print(f"Read {len(report.plan.lines)} lines, current {money(total)}", file=out)
+    if args.save_mapping and code != 3:
+        print(f"Mapping written to {args.save_mapping}", file=out)
+    return code
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="fulcrum",
@@ -419,6 +516,7 @@ def parser() -> argparse.ArgumentParser:
     )
     solve_cmd.add_argument("--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value)
     solve_cmd.add_argument("--time-limit", type=float, default=120.0, metavar="SECONDS")
+    solve_cmd.add_argument("--mapping", metavar="MAPPING.toml", help=_MAPPING_HELP)
     solve_cmd.set_defaults(handler=_solve_command)
 
     compare_cmd = commands.add_parser("compare", help="solve several plan workbooks and compare them")
@@ -435,7 +533,21 @@ def parser() -> argparse.ArgumentParser:
     frontier_cmd.add_argument("--points", type=int, default=21, metavar="N", help="points on the curve (21)")
     frontier_cmd.add_argument("--out", metavar="FRONTIER.xlsx", help="write the points and a chart here")
     frontier_cmd.add_argument("--json", action="store_true", help="print the frontier as one JSON object")
+    frontier_cmd.add_argument("--mapping", metavar="MAPPING.toml", help=_MAPPING_HELP)
     frontier_cmd.set_defaults(handler=_frontier_command)
+
+    inspect_cmd = commands.add_parser(
+        "inspect", help="show how workbooks are read: sheets, header rows, columns, units, skipped rows"
+    )
+    inspect_cmd.add_argument("plan", nargs="+", metavar="PLAN.xlsx", help=_PLAN_HELP)
+    inspect_cmd.add_argument("--mapping", metavar="MAPPING.toml", help=_MAPPING_HELP)
+    inspect_cmd.add_argument(
+        "--save-mapping",
+        metavar="MAPPING.toml",
+        help="write a mapping that reads the workbooks as they were read here, to edit and reuse",
+    )
+    inspect_cmd.add_argument("--json", action="store_true", help="print the layout as one JSON object")
+    inspect_cmd.set_defaults(handler=_inspect_command)
 
     project_cmd = commands.add_parser("project", help="list the scenarios of a project or export one")
     project_cmd.add_argument("project", metavar="FILE.fulcrum")

@@ -206,3 +206,51 @@ def test_solve_a_folder_of_department_workbooks(tmp_path: Path) -> None:
     assert sum(data["allocation"].values()) <= 1000 + 1e-6
     several = run("solve", str(folder / "Human_Resources_FY25.xlsx"), str(folder / "Marketing_FY25.xlsx"))
     assert several.returncode == 0 and "Payroll" in several.stdout
+
+
+def test_inspect_then_solve_with_the_mapping_it_saved(tmp_path: Path) -> None:
+    rows = [["Line", "Function", "Actual", "Budget"], ["Payroll", "HR", 900, 600], ["Ads", "Sales", 100, 400]]
+    path = write_book(tmp_path / "plan.xlsx", {"Budget": rows})
+    refused = run("inspect", str(path), "--json")
+    assert refused.returncode == 2
+    layout = json.loads(refused.stdout)
+    assert "Duplicate header" in layout["issues"][0]["message"]
+    assert layout["sheets"][0]["header_row"] == 1
+
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('[sheets.Budget.columns]\nActual = ""\nBudget = "current"\n', encoding="utf-8")
+    saved = tmp_path / "saved.toml"
+    read = run("inspect", str(path), "--mapping", str(mapping), "--save-mapping", str(saved))
+    assert read.returncode == 0, read.stderr
+    assert "D 'Budget': Current" in read.stdout and "C 'Actual': not used" in read.stdout
+    # The function Sales says nothing of its kind: the reader asks.
+    assert "Check: Function 'Sales' was taken as customer" in read.stdout
+
+    solved = run("solve", str(path), "--mapping", str(saved), "--json")
+    assert solved.returncode == 0, solved.stderr
+    currents = {line["name"]: line["current"] for line in json.loads(solved.stdout)["plan"]["lines"]}
+    assert currents == {"Payroll": 600, "Ads": 400}
+
+
+def test_a_mapping_that_cannot_be_read_exits_2_naming_it(tmp_path: Path) -> None:
+    path = write_book(
+        tmp_path / "plan.xlsx", {"Budget": [["Line", "Function", "Current"], ["Payroll", "HR", 9]]}
+    )
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text("[sheets.Budget]\nunit = 'thousands'\n", encoding="utf-8")
+    done = run("solve", str(path), "--mapping", str(mapping))
+    assert done.returncode == 2
+    assert f"{mapping}, sheet 'Budget': unit must be a number above 0" in done.stderr
+    as_json = run("solve", str(path), "--mapping", str(tmp_path / "missing.toml"), "--json")
+    assert as_json.returncode == 2
+    assert "missing.toml cannot be read" in json.loads(as_json.stdout)["issues"][0]["message"]
+
+
+def test_main_py_runs_every_command_of_the_command_line() -> None:
+    import argparse
+
+    from main import COMMANDS
+    from planner.cli import parser
+
+    (commands,) = (a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert set(commands.choices) <= COMMANDS
