@@ -83,7 +83,9 @@ FUNCTIONS = [
     ("Finance & legal", "internal", None, None),
     ("Facilities", "internal", None, None),
     ("Customer service", "customer", 6_000_000, None),
+    ("Product", "customer", None, None),
     ("Acquisition", "customer", None, "15%"),
+    ("Marketing", "customer", None, None),
 ]
 
 POLICY = [
