@@ -47,6 +47,8 @@ from models.schema import LINE_FIELDS
 from models.workbook import ImportReport
 from ui.charts import FunctionChart, SplitChart
 from ui.delegates import ChoiceDelegate
+from ui.import_preview import ImportPreview
+from ui.import_state import ImportState
 from ui.insight_view import FrontierView, InsightPanel
 from ui.layouts import clear_layout
 from ui.policy_panel import PolicyPanel
@@ -92,6 +94,8 @@ class MainWindow(QMainWindow):
     import_finished = Signal(object)
     export_finished = Signal(str)
     error_shown = Signal(str)
+    #: The import preview opened (the dialog).
+    preview_shown = Signal(object)
 
     def __init__(self, settings: QSettings | None = None, session: Session | None = None) -> None:
         super().__init__()
@@ -118,6 +122,7 @@ class MainWindow(QMainWindow):
         self._observe(self.session)
         self._restore_settings()
         self.projects = ProjectController(self, self.session)
+        self._build_import_preview()
 
     # -- construction --------------------------------------------------------------
 
@@ -507,6 +512,45 @@ class MainWindow(QMainWindow):
         if not name:
             return None
         return name if name.lower().endswith(".xlsx") else f"{name}.xlsx"
+
+    # -- the import preview ------------------------------------------------------
+
+    def _build_import_preview(self) -> None:
+        #: The import preview last opened.
+        self.import_preview: ImportPreview | None = None
+        self.preview_action = QAction("&Import with preview…", self, shortcut=QKeySequence("Ctrl+Shift+I"))
+        self.preview_action.setStatusTip("See how workbooks are read, and change it, before they are loaded")
+        self.file_menu.insertAction(self.recent_menu.menuAction(), self.preview_action)
+        self.preview_action.triggered.connect(self._on_preview_triggered)
+        self.session.ask_preview = self._show_import_preview
+
+    def preview_workbook(self, path: str | Path | list[str], *, wait: bool = False) -> None:
+        """Read workbooks and show the import preview before anything is loaded."""
+        self.session.preview_workbook(path, wait=wait)
+
+    def _on_preview_triggered(self) -> None:
+        path = self.session.path
+        folder = str(path.parent) if path else str(Path.home())
+        names, _filter = QFileDialog.getOpenFileNames(
+            self,
+            "Import with preview (one workbook, or several departments')",
+            folder,
+            "Excel workbooks (*.xlsx)",
+        )
+        if names:
+            self.preview_workbook(names if len(names) > 1 else names[0])
+
+    def _show_import_preview(self, state: ImportState) -> None:
+        """The session asks: Accept loads what the preview shows, Cancel leaves the plan."""
+        if self.import_preview is not None:
+            self.import_preview.deleteLater()
+        dialog = ImportPreview(state, self)
+        dialog.setObjectName("import-preview")
+        dialog.accepted.connect(lambda: self.session.accept_import(state))
+        dialog.rejected.connect(lambda: self.session.cancel_import(state))
+        self.import_preview = dialog
+        dialog.open()
+        self.preview_shown.emit(dialog)
 
     # -- recent files and settings ------------------------------------------------
 

@@ -147,7 +147,9 @@ def test_a_workbook_ticked_off_is_not_read(book: Callable[..., Path]) -> None:
     assert not state.ticked(it) and state.read_paths() == [hr]
     assert state.report.plan is not None
     # Left alone, the HR workbook is still the HR department's, as when read with IT.
-    assert [(line.name, line.function) for line in state.report.plan.lines] == [("Payroll", "Human Resources")]
+    assert [(line.name, line.function) for line in state.report.plan.lines] == [
+        ("Payroll", "Human Resources")
+    ]
     assert [s.sheet for s in state.sheets_of(it)] == ["Budget"]  # the sheets it had are still shown
 
     state.tick_file(hr, False)
@@ -319,7 +321,9 @@ def test_import_with_preview_always_asks(session: Session, book: Callable[..., P
     assert len(asked) == 1 and asked[0].can_accept and session.plan.lines == ()
 
 
-def test_without_a_window_a_workbook_that_can_be_read_loads(session: Session, book: Callable[..., Path]) -> None:
+def test_without_a_window_a_workbook_that_can_be_read_loads(
+    session: Session, book: Callable[..., Path]
+) -> None:
     session.open_workbook(book(TWO_YEARS))
     assert total(session.plan) == 660
 
