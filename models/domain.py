@@ -91,6 +91,8 @@ class Line:
     half_return: float | None = None
     locked: bool = False
     max_change: float | None = None
+    #: The line's code in the ledger (cost centre or account number), if the workbook gives one.
+    code: str | None = None
     #: Excel row the line came from, for messages; not part of the plan's identity.
     source_row: int | None = field(default=None, compare=False)
     #: The sheet the line came from, in a workbook of several sheets of lines.

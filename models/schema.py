@@ -350,6 +350,22 @@ LINE_FIELDS: Final = (
         ),
     ),
     Field(
+        "code",
+        "Code",
+        _headers(
+            "Code, Line code, Cost centre code, Cost center code, CC code, Cost centre number, "
+            "Cost center number, Account code, Account number, Account no, GL code, GL account code, "
+            "Project code, Kostenstellennummer, Kostenstellen-Nr, Kontonummer, Code analytique, "
+            "Numéro de compte, Code centre de coûts, Código, Código de cuenta, Código centro de coste"
+        ),
+        cells.read_text,
+        Unit.TEXT,
+        None,
+        Reading.TEXT,
+        "The line's code in the ledger (cost centre or account number), kept and shown beside its name",
+        width=12,
+    ),
+    Field(
         "function",
         "Function",
         _headers(
@@ -578,18 +594,25 @@ class HeaderWords:
         """The columns of a header row each field's header names (two or more when repeated)."""
         found: dict[str, list[int]] = {}
         pending: dict[int, list[int]] = {}
+        codes: list[int] = []
         for c, value in enumerate(row):
             if not isinstance(value, str) or not value.strip():
                 continue
             key = column_key(value)
             attr = self._field.get(key)
             group = None if attr is not None else self._group.get(key)
-            if (attr is None and group is None) or is_code_header(value):
+            if attr != "code" and is_code_header(value):
+                if attr is None and "code" in self.headers and not codes:
+                    codes.append(c)  # the first column of codes: Cost centre code, Konto Nr.
+                continue
+            if attr is None and group is None:
                 continue
             if attr is not None:
                 found.setdefault(attr, []).append(c)
             elif group is not None:
                 pending.setdefault(group, []).append(c)
+        if codes and "code" not in found:
+            found["code"] = codes
         for group in sorted(pending):
             attr, otherwise = self._groups[group]
             if attr not in found:

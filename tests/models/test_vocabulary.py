@@ -47,7 +47,10 @@ def test_every_header_word_names_one_field() -> None:
 
 def test_no_header_word_reads_as_a_code_column() -> None:
     words = [
-        w for spec in LINE_FIELDS for w in (*spec.headers, *(x for g in spec.fallbacks for x in g.headers))
+        w
+        for spec in LINE_FIELDS
+        if spec.attr != "code"
+        for w in (*spec.headers, *(x for g in spec.fallbacks for x in g.headers))
     ]
     words += [w for words in FUNCTION_COLUMNS.headers.values() for w in words]
     assert [w for w in words if is_code_header(w)] == []
@@ -207,7 +210,15 @@ def test_a_workbook_with_a_description_and_a_department_reads_departments_as_fun
 def test_a_code_column_is_never_the_line(header: str) -> None:
     assert is_code_header(header)
     found = _columns(header, "Department", "Budget")
-    assert found == {"name": [1], "current": [2]}
+    assert found == {"name": [1], "current": [2], "code": [0]}
+
+
+def test_of_several_code_columns_the_first_is_the_code(make_book: MakeBook) -> None:
+    assert _columns("Account no.", "Cost centre ID", "Description", "Division", "Budget")["code"] == [0]
+    report = _read(make_book, ["CC #", "Cost centre", "Function", "Budget"], [4100, "Payroll", "HR", 10])
+    assert report.plan is not None, report.issues
+    (line,) = report.plan.lines
+    assert (line.code, line.name) == ("4100", "Payroll")
 
 
 def test_yes_no_in_a_header_is_not_a_code() -> None:

@@ -15,11 +15,15 @@ from pytestqt.qtbot import QtBot
 
 from models.domain import Basis, Bound, Kind, Plan
 from models.result import Result, Status
+from models.schema import LINE_FIELDS
 from models.workbook import read_plan
 from tests.conftest import ROOT, SAMPLE, infeasible_plan, write_book
 from tests.ui.conftest import NewWindow, drop_files
 from ui.main_window import MESSAGES, MainWindow
 from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
+
+#: Each line field's column in the Budget table.
+COLUMN = {f.attr: i for i, f in enumerate(LINE_FIELDS)}
 
 TIMEOUT = 20_000
 
@@ -80,7 +84,7 @@ def test_editing_a_floor_changes_the_allocation_and_undo_restores_it(
     plan = sample_plan()
     before = load_and_solve(qtbot, window, plan)
     row = next(i for i, line in enumerate(plan.lines) if line.name == "Cloud hosting")
-    index = window.budget_model.index(window.budget_model.row_of(row), 4)  # Floor
+    index = window.budget_model.index(window.budget_model.row_of(row), COLUMN["floor"])
     wanted = before.allocation["Cloud hosting"] + 200_000
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT) as solved:
         assert window.budget_model.setData(index, f"{wanted:,.0f}")
@@ -101,7 +105,7 @@ def test_editing_a_floor_changes_the_allocation_and_undo_restores_it(
 def test_an_invalid_cell_edit_is_refused_with_the_reason(qtbot: QtBot, window: MainWindow) -> None:
     plan = sample_plan()
     load_and_solve(qtbot, window, plan)
-    index = window.budget_model.index(0, 3)  # Current
+    index = window.budget_model.index(0, COLUMN["current"])
     with qtbot.waitSignal(window.budget_model.edit_refused) as refused:
         assert not window.budget_model.setData(index, "TBD")
     assert "'TBD' cannot be read as an amount of money" in refused.args[0]
@@ -224,10 +228,10 @@ def test_filter_and_totals_row(qtbot: QtBot, window: MainWindow) -> None:
     model = window.budget_model
     it_lines = [line for line in plan.lines if line.function == "IT"]
     assert model.rowCount() == len(it_lines) + 1
-    last = model.index(model.rowCount() - 1, 3)
+    last = model.index(model.rowCount() - 1, COLUMN["current"])
     assert last.data() == f"{sum(line.current for line in it_lines):,.0f}"
-    window.budget_view.sortByColumn(3, Qt.SortOrder.DescendingOrder)
-    shown = [model.index(r, 3).data() for r in range(model.rowCount() - 1)]
+    window.budget_view.sortByColumn(COLUMN["current"], Qt.SortOrder.DescendingOrder)
+    shown = [model.index(r, COLUMN["current"]).data() for r in range(model.rowCount() - 1)]
     expected = sorted(it_lines, key=lambda line: -line.current)
     assert shown == [f"{line.current:,.0f}" for line in expected]
     assert model.index(model.rowCount() - 1, 0).data().startswith("Total")
@@ -236,7 +240,7 @@ def test_filter_and_totals_row(qtbot: QtBot, window: MainWindow) -> None:
     window.budget_view.setCurrentIndex(top)
     name = top.data()
     with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
-        assert model.setData(model.index(0, 3), "1")  # the largest becomes the smallest
+        assert model.setData(model.index(0, COLUMN["current"]), "1")  # the largest becomes the smallest
     assert model.index(model.rowCount() - 2, 0).data() == name
     assert window.budget_view.currentIndex().data() == name
 
@@ -343,7 +347,7 @@ def test_kind_is_chosen_from_a_list_and_moves_the_function(qtbot: QtBot, window:
     plan = sample_plan()
     load_and_solve(qtbot, window, plan)
     row = next(i for i, line in enumerate(plan.lines) if line.function == "Training")
-    index = window.budget_model.index(window.budget_model.row_of(row), 2)
+    index = window.budget_model.index(window.budget_model.row_of(row), COLUMN["kind"])
     delegate = window.budget_view.itemDelegateForIndex(index)
     editor = delegate.createEditor(window.budget_view.viewport(), QStyleOptionViewItem(), index)
     assert isinstance(editor, QComboBox)
