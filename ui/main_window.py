@@ -86,6 +86,10 @@ def _prefixed(prefix: str, text: str) -> str:
     return f"{prefix} {text}" if text else prefix
 
 
+#: The Budget table's Code column.
+_CODE_COLUMN: Final = [f.attr for f in LINE_FIELDS].index("code")
+
+
 class MainWindow(QMainWindow):
     plan_shown = Signal(object)
     solve_finished = Signal(object)
@@ -320,6 +324,8 @@ class MainWindow(QMainWindow):
     def _on_session_plan_changed(self, plan: Plan) -> None:
         """Show the plan and solve it shortly (edits in quick succession give one solve)."""
         self.budget_model.set_plan(plan)
+        # The Code column shows only for a plan whose lines have codes.
+        self.budget_view.setColumnHidden(_CODE_COLUMN, not any(line.code for line in plan.lines))
         if self._frontier_plan is not None and self._frontier_plan != plan:
             self._frontier_plan = None
             self.frontier_view.mark_stale()
