@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 from models.domain import Kind, Plan
 from models.formats import money, percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance
+from models.resubmit import Resubmission
 from models.result import Fix, Result, Status
 from models.schema import LINE_FIELDS
 from models.workbook import ImportReport
@@ -96,6 +97,7 @@ class MainWindow(QMainWindow):
     insight_finished = Signal(object, object)
     frontier_finished = Signal(object)
     import_finished = Signal(object)
+    replace_finished = Signal(object)
     export_finished = Signal(str)
     error_shown = Signal(str)
     #: The import preview opened (the dialog).
@@ -124,6 +126,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self._observe(self.session)
+        self._build_replace_action()
         self._restore_settings()
         self.projects = ProjectController(self, self.session)
         self._build_import_preview()
@@ -557,6 +560,46 @@ class MainWindow(QMainWindow):
         self.import_preview = dialog
         dialog.open()
         self.preview_shown.emit(dialog)
+
+    # -- a department's resubmitted workbook -------------------------------------------
+
+    def _build_replace_action(self) -> None:
+        """File > Replace a department's lines…, below Open recent."""
+        self.replace_action = QAction("Replace a &department's lines…", self)
+        self.replace_action.setStatusTip(
+            "Replace one department's lines by its resubmitted workbook; the rules and scenarios stay"
+        )
+        actions = self.file_menu.actions()
+        at = actions.index(self.recent_menu.menuAction()) + 1
+        if at < len(actions):
+            self.file_menu.insertAction(actions[at], self.replace_action)
+        else:
+            self.file_menu.addAction(self.replace_action)
+        self.replace_action.triggered.connect(self._on_replace_triggered)
+        self.session.replaced.connect(self._on_session_replaced)
+
+    def replace_department(self, path: str | Path) -> None:
+        """Replace a department's lines by its resubmitted workbook (read off the window's thread)."""
+        self.session.replace_department(path)
+
+    def _on_replace_triggered(self) -> None:
+        path = self.session.path
+        folder = str(path.parent) if path else str(Path.home())
+        name, _filter = QFileDialog.getOpenFileName(
+            self,
+            "Replace a department's lines by its resubmitted workbook",
+            folder,
+            "Excel workbooks (*.xlsx)",
+        )
+        if name:
+            self.replace_department(name)
+
+    def _on_session_replaced(self, outcome: Resubmission) -> None:
+        """The notes (lines added, removed, changed) or the problems, in the import report."""
+        self.tabs.setCurrentWidget(self.issues_view)
+        if not outcome.ok:
+            self.issues_view.resizeColumnsToContents()
+        self.replace_finished.emit(outcome)
 
     # -- recent files and settings ------------------------------------------------
 

@@ -29,6 +29,7 @@ from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_che
 from models.issues import Issue
 from models.mapping import ImportMapping
 from models.project import Project, ProjectError, ProjectLock, open_project, save_project, save_recovery
+from models.resubmit import Resubmission, read_resubmission, replace_lines
 from models.result import Fix, Result, Status
 from models.scenarios import (
     ScenarioError,
@@ -85,6 +86,12 @@ MESSAGES: Final = {
         "{name} is open in another Fulcrum window (process {pid} on {host}, since {since}). "
         "Changes saved from both will overwrite each other."
     ),
+    "replacing": "Reading {name} to replace its department's lines…",
+    "not_replaced": (
+        "{name} replaced no lines: {count} problem(s); see the import report. "
+        "The plan on screen is unchanged."
+    ),
+    "replaced_nothing": "{name} changes nothing: its department's lines are as they were",
 }
 RECOVERY_SUFFIX: Final = ".recovery"
 
@@ -142,6 +149,8 @@ class Session:
         self.ask_preview: Callable[[ImportState], None] | None = None
         #: The stop flag of the work under way for the current plan, by kind (solve, insight, frontier).
         self._stops: dict[str, threading.Event] = {}
+        #: Resubmitted workbooks waiting to be read, in the order given (the first is being read).
+        self._resubmissions: list[Path] = []
 
         self.plan_changed: Event[[Plan]] = Event()
         #: A plan was opened (the history starts again).
@@ -169,6 +178,8 @@ class Session:
         self.error: Event[[str]] = Event()
         #: The project just opened is open in another window too.
         self.already_open: Event[[str]] = Event()
+        #: A department's resubmitted workbook was read: its lines replaced, or why not.
+        self.replaced: Event[[Resubmission]] = Event()
 
     # -- state ---------------------------------------------------------------------------
 
@@ -443,6 +454,63 @@ class Session:
             self._history_step(self.history.reset_clean)  # the project's plan was replaced: unsaved
         self.imported.emit(report)
         self.message.emit(MESSAGES["opened"].format(name=report.path.name, lines=len(report.plan.lines)))
+
+    # -- a department's resubmitted workbook -----------------------------------------
+
+    def replace_department(self, path: str | Path, *, wait: bool = False) -> None:
+        """Replace a department's lines by its resubmitted workbook, as one undoable edit.
+
+        The workbook is read off the window's thread (on this one if
+        ``wait``); its lines replace those of its department(s) in the plan as
+        it is when the reading is done. Workbooks given one after another are
+        read and applied in that order. The policy and the scenarios stay as
+        they are; the notes (lines added, removed, changed) or the problems go
+        to the import report.
+        """
+        target = Path(path)
+        self.message.emit(MESSAGES["replacing"].format(name=target.name))
+        if wait:
+            self._apply_resubmission(read_resubmission(target))
+            return
+        self._resubmissions.append(target)
+        if len(self._resubmissions) == 1:
+            self._read_next_resubmission()
+
+    def _read_next_resubmission(self) -> None:
+        target = self._resubmissions[0]
+
+        def work(progress: Progress) -> ImportReport:
+            try:
+                return read_resubmission(target, progress)
+            except Exception as error:  # the queue must go on: a failure is a refused workbook
+                issue = Issue(
+                    "", None, None, f"cannot be read ({type(error).__name__}: {error})", target.name
+                )
+                return ImportReport(target, None, (issue,))
+
+        self.executor.submit(work, self._on_resubmission_read, kind="resubmit")
+
+    def _on_resubmission_read(self, report: ImportReport) -> None:
+        self._resubmissions.pop(0)
+        try:
+            self._apply_resubmission(report)
+        finally:
+            if self._resubmissions:
+                self._read_next_resubmission()
+
+    def _apply_resubmission(self, report: ImportReport) -> None:
+        outcome = replace_lines(self.plan, report)
+        name = outcome.path.name
+        self._set_report(outcome.issues, outcome.notes)
+        if outcome.plan is None:
+            self.message.emit(MESSAGES["not_replaced"].format(name=name, count=len(outcome.issues)))
+        elif outcome.plan == self.plan:
+            self.message.emit(MESSAGES["replaced_nothing"].format(name=name))
+        else:
+            departments = ", ".join(d.function for d in outcome.departments)
+            self.apply_edit(outcome.plan, f"Replace the lines of {departments} from {name}")
+            self.message.emit(outcome.summary)
+        self.replaced.emit(outcome)
 
     def export_result(self, path: str | Path) -> bool:
         """Write the allocation, with the price of balance and the balance check; False if unsolved."""

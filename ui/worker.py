@@ -100,7 +100,7 @@ class Runner(QObject):
 
 
 #: The kinds of work the window shows as "Working…" while they run.
-BUSY_KINDS = ("solve", "import", "export")
+BUSY_KINDS = ("solve", "import", "export", "resubmit")
 
 
 class QtExecutor(QObject):
