@@ -199,6 +199,7 @@ def replace_lines(plan: Plan, report: ImportReport) -> Resubmission:
     other_names = {normalise_name(_base(line)) for line in kept} | {
         normalise_name(line.name) for line in kept
     }
+    old_names = {normalise_name(line.name) for line in plan.lines if function_key(line.function) in arriving}
     prefixed: list[str] = []
     new_lines: dict[str, list[Line]] = {}
     for key, lines in arriving.items():
@@ -209,8 +210,8 @@ def replace_lines(plan: Plan, report: ImportReport) -> Resubmission:
                 made = replace(made, kind=old_kind)
             if normalise_name(_base(made)) in other_names:
                 made = replace(made, name=_named(made))
-                if made.name != line.name:
-                    prefixed.append(made.name)
+                if made.name != line.name and normalise_name(made.name) not in old_names:
+                    prefixed.append(made.name)  # a name the department's lines did not have
             new_lines.setdefault(key, []).append(made)
         new_kind = new_lines[key][0].kind
         if new_kind is not old_kind:
