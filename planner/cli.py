@@ -4,6 +4,8 @@
     fulcrum inspect PLAN.xlsx [--mapping MAPPING.toml] [--save-mapping MAPPING.toml] [--json]
     fulcrum compare A.xlsx B.xlsx [...] [--out COMPARE.xlsx] [--json]
     fulcrum project FILE.fulcrum [--list] [--export NAME --out X.xlsx]
+    fulcrum solve PLAN.xlsx... --replace DEPT.xlsx [--replace ...]
+    fulcrum project FILE.fulcrum --replace DEPT.xlsx [--replace ...]
 
 Exit status: 0 for an optimal plan, 1 for an infeasible one, 2 for bad
 input, 3 when the solver fails or runs out of time or the output cannot be
@@ -17,6 +19,7 @@ import json
 import math
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,7 +31,8 @@ from models.formats import money, percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.issues import Issue
 from models.mapping import PERIOD, ImportMapping, MappingError, SheetStatus, pinned
-from models.project import ProjectError, open_project
+from models.project import Project, ProjectError, ProjectLock, open_project, save_project
+from models.resubmit import Resubmission, replace_department
 from models.result import Result, Status
 from models.schema import LINE_FIELDS, plan_json
 from models.sheet_rows import unit_words
@@ -165,6 +169,8 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
 
 def _solve_command(args: argparse.Namespace) -> int:
     plan, report = _read_or_report(args.plan, args.json, args.mapping)
+    if plan is not None and args.replace:
+        plan, report = _replaced_or_report(plan, report, args.replace, args.json)
     if plan is None:
         return EXIT_CODES[Status.INVALID_INPUT]
     objective = Objective(args.objective) if args.objective else None
@@ -310,6 +316,96 @@ def _read_or_report(
     return None, report
 
 
+def _print_refusal(outcome: Resubmission, out: TextIO) -> None:
+    count = len(outcome.issues)
+    print(f"{outcome.path}: replaces no lines ({count} problem{'s' * (count != 1)}):", file=out)
+    for issue in outcome.issues:
+        print(f"  - {issue}", file=out)
+
+
+def _replaced_or_report(
+    plan: Plan, report: ImportReport, workbooks: Sequence[str], as_json: bool
+) -> tuple[Plan | None, ImportReport]:
+    """``plan`` with each department's lines replaced by its resubmitted workbook, in order.
+
+    The notes (lines replaced, added, removed, changed) are printed, or
+    added to the JSON's; a workbook refused is printed as bad input and
+    gives None.
+    """
+    notes = list(report.notes)
+    for workbook in workbooks:
+        outcome = replace_department(plan, workbook)
+        notes.extend(outcome.notes)
+        if outcome.plan is None:
+            refused = replace(report, plan=None, issues=outcome.issues, notes=tuple(notes))
+            if as_json:
+                failed = Result(Status.INVALID_INPUT, issues=outcome.issues, message=outcome.notes[0])
+                print(json.dumps(result_json(failed, refused)))
+            else:
+                _print_refusal(outcome, sys.stderr)
+            return None, refused
+        plan = outcome.plan
+        if not as_json:
+            for note in outcome.notes:
+                print(note, file=sys.stdout)
+    if not as_json:
+        print("", file=sys.stdout)
+    return plan, replace(report, plan=plan, notes=tuple(notes))
+
+
+def _replace_in_project(path: Path, project: Project, workbooks: Sequence[str], as_json: bool) -> int:
+    """Replace departments' lines in a project's plan and save the project; its scenarios are kept.
+
+    Exit status 0 when saved (or nothing changed), 2 when a workbook is
+    refused or the project is open in a window, 3 when it cannot be saved.
+    """
+
+    def said(status: str, notes: Sequence[str], issues: Sequence[Issue] = ()) -> None:
+        if as_json:
+            data = {"project": str(path), "status": status, "notes": list(notes)}
+            print(json.dumps({**data, "issues": [issue.to_json() for issue in issues]}))
+        else:
+            for note in notes:
+                print(note, file=sys.stdout)
+
+    lock = ProjectLock(path)
+    other = lock.acquire()
+    if other is not None:
+        print(
+            f"{path.name} is open in a Fulcrum window (process {other.get('pid')} on {other.get('host')}): "
+            "replace the lines in that window, or close it and try again; the project is unchanged",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        plan = project.plan
+        notes: list[str] = []
+        for workbook in workbooks:
+            outcome = replace_department(plan, workbook)
+            notes.extend(outcome.notes)
+            if outcome.plan is None:
+                said("invalid-input", notes, outcome.issues)
+                if not as_json:
+                    _print_refusal(outcome, sys.stderr)
+                    print(f"{path.name} is unchanged", file=sys.stderr)
+                return 2
+            plan = outcome.plan
+        if plan == project.plan:
+            said("unchanged", [*notes, f"{path.name} is unchanged: the workbooks change none of its lines"])
+            return 0
+        try:
+            target = save_project(path, replace(project, plan=plan))
+        except ProjectError as error:
+            said("error", notes)
+            print(f"Cannot save the project: {error}", file=sys.stderr)
+            return 3
+    finally:
+        lock.release()
+    kept = len(project.scenarios)
+    said("replaced", [*notes, f"Saved {target} ({kept} scenario{'s' * (kept != 1)} kept as they were)"])
+    return 0
+
+
 def _exported(write: Callable[[], object]) -> bool:
     """Run an export; an export that fails is a message on standard error."""
     try:
@@ -378,6 +474,8 @@ def _project_command(args: argparse.Namespace) -> int:
     except ProjectError as error:
         print(f"Cannot open the project: {error}", file=sys.stderr)
         return 2
+    if args.replace:
+        return _replace_in_project(Path(args.project), project, args.replace, args.json)
     if args.export:
         scenario = project.scenario(args.export)
         if scenario is None:
@@ -424,6 +522,9 @@ def _project_command(args: argparse.Namespace) -> int:
 
 
 _PLAN_HELP = "a plan workbook, or several department workbooks (or a folder of them) read as one plan"
+_REPLACE_HELP = (
+    "a department's resubmitted workbook: its lines replace that department's (repeatable, applied in order)"
+)
 
 
 _MAPPING_HELP = (
@@ -517,6 +618,7 @@ def parser() -> argparse.ArgumentParser:
     solve_cmd.add_argument("--solver", choices=[s.value for s in SolverName], default=SolverName.HIGHS.value)
     solve_cmd.add_argument("--time-limit", type=float, default=120.0, metavar="SECONDS")
     solve_cmd.add_argument("--mapping", metavar="MAPPING.toml", help=_MAPPING_HELP)
+    solve_cmd.add_argument("--replace", action="append", default=[], metavar="DEPT.xlsx", help=_REPLACE_HELP)
     solve_cmd.set_defaults(handler=_solve_command)
 
     compare_cmd = commands.add_parser("compare", help="solve several plan workbooks and compare them")
@@ -555,6 +657,13 @@ def parser() -> argparse.ArgumentParser:
     project_cmd.add_argument("--export", metavar="NAME", help="export this scenario")
     project_cmd.add_argument("--out", metavar="X.xlsx", help="where --export writes")
     project_cmd.add_argument("--json", action="store_true", help="list the scenarios as JSON")
+    project_cmd.add_argument(
+        "--replace",
+        action="append",
+        default=[],
+        metavar="DEPT.xlsx",
+        help=f"{_REPLACE_HELP}; the project's plan is replaced and saved, its scenarios kept",
+    )
     project_cmd.set_defaults(handler=_project_command)
     return root
 
