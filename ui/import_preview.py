@@ -15,7 +15,7 @@ keeps no state of its own but the sheet on show.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Final
 
@@ -70,11 +70,20 @@ _STATUS: Final = {
     SheetStatus.SKIPPED: "skipped",
 }
 _FILE, _SHEET = 1, 2
+#: Rows measured to size a list's columns.
+_SAMPLE: Final = 40
 _KINDS: Final = [k.value for k in Kind]
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+def _width(view: QTableView, texts: Iterable[str], least: int, most: int) -> int:
+    """A column as wide as its texts need (the first rows': measuring every row is slow), within bounds."""
+    metrics = view.fontMetrics()
+    widest = max((metrics.horizontalAdvance(text) for text in texts), default=0)
+    return min(max(widest + 16, least), most)
 
 
 def _table(model: TextTable) -> QTableView:
@@ -105,6 +114,8 @@ class ImportPreview(QDialog):
         self.setSizeGripEnabled(True)
         #: The sheet on show: (file name, sheet name).
         self.current: tuple[str, str] | None = None
+        #: The current spend of the lines read, added up once a reading.
+        self._current_total = 0.0
         self._build()
         self._fit_screen()
         state.changed.connect(self._on_state_changed)
@@ -305,10 +316,10 @@ class ImportPreview(QDialog):
             if self.preview_model.editable(column) and layout is not None:
                 self.preview_view.openPersistentEditor(self.preview_model.index(0, column))
         self.preview_view.setRowHeight(0, 28)
-        self.preview_view.resizeColumnsToContents()
+        rows = layout.preview if layout is not None else ()
         for column in range(self.preview_model.columnCount()):
-            width = self.preview_view.columnWidth(column)
-            self.preview_view.setColumnWidth(column, min(max(width, 110), 240))
+            texts = [row[column] for row in rows if column < len(row)]
+            self.preview_view.setColumnWidth(column, _width(self.preview_view, texts, 110, 240))
         for widget in (self.header_row, self.unit, self.reset_button):
             widget.setEnabled(layout is not None)
         if layout is None:
@@ -352,7 +363,12 @@ class ImportPreview(QDialog):
         self.questions_model.set_rows([(q,) for q in layout.questions])
         self.notes_model.set_rows([(note,) for note in report.notes])
         self.skipped_model.set_rows(
-            [(Path(s.file).name, s.sheet, str(r.row), r.reason) for s in layout.sheets for r in s.skipped]
+            [
+                (file, s.sheet, str(r.row), r.reason)
+                for s in layout.sheets
+                for file in (Path(s.file).name,)
+                for r in s.skipped
+            ]
         )
         lines: Counter[str] = Counter()
         current: defaultdict[str, float] = defaultdict(float)
@@ -360,6 +376,7 @@ class ImportPreview(QDialog):
             for line in report.plan.lines:
                 lines[line.function] += 1
                 current[line.function] += line.current
+        self._current_total = sum(current.values())
         kinds = self.state.kinds
         self.functions_model.set_rows(
             [
@@ -374,9 +391,10 @@ class ImportPreview(QDialog):
             (self.skipped_view, self.skipped_model),
             (self.functions_view, self.functions_model),
         ):
-            view.resizeColumnsToContents()
+            sample = range(min(model.rowCount(), _SAMPLE))
             for column in range(model.columnCount() - 1):
-                view.setColumnWidth(column, min(view.columnWidth(column), 260))
+                texts = [model.columns[column], *(model.cell(row, column) for row in sample)]
+                view.setColumnWidth(column, _width(view, texts, 40, 260))
             if view is self.functions_view:
                 view.setColumnWidth(1, 130)
         counts = (
@@ -410,7 +428,7 @@ class ImportPreview(QDialog):
                 MESSAGES["loads"].format(
                     lines=f"{len(report.plan.lines):,}",
                     sheets=where,
-                    total=money(sum(line.current for line in report.plan.lines)),
+                    total=money(self._current_total),
                 )
             )
         self.accept_button.setEnabled(state.can_accept)
@@ -422,7 +440,13 @@ class ImportPreview(QDialog):
     def _later(self, choice: Callable[[], None]) -> None:
         self.accept_button.setEnabled(False)
         self.summary.setText(MESSAGES["reading"])
-        QTimer.singleShot(0, self, choice)
+
+        def make() -> None:
+            choice()
+            if not self.state.reading:
+                self._render_summary()  # a choice that changed nothing reads nothing
+
+        QTimer.singleShot(0, self, make)
 
     def _later_role(self, header: str, role: str) -> None:
         if self.current is not None:

@@ -349,3 +349,16 @@ def test_the_preview_models_pass_the_model_tester(qtmodeltester: object, book: C
     table = TextTable(["Function", "Kind"], editable=1)
     table.set_rows([("HR", "internal"), ("IT", "internal")])
     qtmodeltester.check(table)  # type: ignore[attr-defined]
+
+
+def test_a_choice_that_changes_nothing_leaves_accept_on(qtbot: QtBot, book: Callable[..., Path]) -> None:
+    dialog = ImportPreview(ImportState([book(CLEAN)]))
+    qtbot.addWidget(dialog)
+    summary = dialog.summary.text()
+    dialog.select_sheet("Budget")
+    index = dialog.unit.findText("Units")
+    with qtbot.waitSignal(dialog.refreshed, timeout=TIMEOUT):
+        dialog.unit.activated.emit(index)  # units, as the sheet already is: read again with unit = 1
+    dialog.unit.activated.emit(index)  # the same again: nothing to read
+    qtbot.waitUntil(lambda: dialog.summary.text() == summary, timeout=TIMEOUT)
+    assert dialog.accept_button.isEnabled()
