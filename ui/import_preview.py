@@ -62,6 +62,7 @@ MESSAGES: Final = {
     "loaded": "Mapping read from {path}",
     "header_auto": "Found by Fulcrum",
     "file_off": "not read (ticked off)",
+    "shared": "your choices here apply to every workbook's sheet named {sheet}",
 }
 _STATUS: Final = {
     SheetStatus.LINES: "lines",
@@ -128,7 +129,7 @@ class ImportPreview(QDialog):
         self.tree.setHeaderLabels(["Workbook and sheet", "Read as"])
         self.tree.setColumnCount(2)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
-        self.tree.header().resizeSection(0, 160)
+        self.tree.header().resizeSection(0, 190)
         self.tree.setMinimumWidth(240)
         self.tree.itemChanged.connect(self._on_tree_item_changed)
         self.tree.currentItemChanged.connect(self._on_tree_current_changed)
@@ -198,7 +199,7 @@ class ImportPreview(QDialog):
         upper.addWidget(self.tree)
         upper.addWidget(centre)
         upper.setStretchFactor(1, 1)
-        upper.setSizes([290, 900])
+        upper.setSizes([310, 900])
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper)
         self.splitter.addWidget(self.tabs)
@@ -328,6 +329,9 @@ class ImportPreview(QDialog):
         where = f"<b>{layout.sheet}</b>"
         if len(state.files) > 1:
             where += f" of {Path(layout.file).name}"
+            shared = sum(any(s.sheet == layout.sheet for s in state.sheets_of(p)) for p in state.files)
+            if shared > 1:
+                where += " — " + MESSAGES["shared"].format(sheet=layout.sheet)
         if layout.status not in (SheetStatus.LINES, SheetStatus.SKIPPED):
             where += " — " + MESSAGES["not_lines"].format(
                 sheet=layout.sheet, status=_STATUS.get(layout.status, layout.status)

@@ -344,3 +344,24 @@ def test_the_mapping_is_saved_with_the_project(
     assert other.mapping == asked[0].mapping
     assert other.new_project()
     assert other.mapping == ImportMapping()
+
+
+def test_unsaved_choices_come_back_with_the_recovered_work(
+    session: Session, book: Callable[..., Path], tmp_path: Path
+) -> None:
+    target = tmp_path / "plan.fulcrum"
+    assert session.save_to(target)  # an empty project, saved before any import
+    asked = previews(session)
+    session.open_workbook(book(TWO_CURRENTS))
+    asked[0].set_role("Budget", "Actual", NOT_USED)
+    assert session.accept_import(asked[0])
+    assert session.dirty
+    recovery = session.autosave()
+    assert recovery is not None
+
+    other = Session(SyncExecutor(), untitled_recovery=tmp_path / "other.recovery")
+    assert other.open_project(target)  # offers the recovered work, and it is taken
+    assert other.mapping == asked[0].mapping
+    assert total(other.plan) == 330
+    other.undo()
+    assert other.mapping == ImportMapping()

@@ -315,6 +315,9 @@ def test_several_workbooks_are_ticked_one_by_one(qtbot: QtBot, book: Callable[..
     assert dialog.summary.text() == MESSAGES["loads"].format(
         lines="2", sheets="2 sheets of 2 workbooks", total=money(300)
     )
+    # The mapping names sheets by name: a choice on one Budget sheet is one on both.
+    assert dialog.current == ("HR_FY25.xlsx", "Budget")
+    assert dialog.sheet_label.text().endswith(MESSAGES["shared"].format(sheet="Budget"))
     second = dialog.tree.topLevelItem(1)
     assert second is not None and second.text(0) == "IT_FY25.xlsx"
     with qtbot.waitSignal(dialog.refreshed, timeout=TIMEOUT):
@@ -362,3 +365,19 @@ def test_a_choice_that_changes_nothing_leaves_accept_on(qtbot: QtBot, book: Call
     dialog.unit.activated.emit(index)  # the same again: nothing to read
     qtbot.waitUntil(lambda: dialog.summary.text() == summary, timeout=TIMEOUT)
     assert dialog.accept_button.isEnabled()
+
+
+def test_import_with_preview_from_the_menu_shows_even_a_clean_workbook(
+    qtbot: QtBot, window: MainWindow, book: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QFileDialog
+
+    path = book(CLEAN)
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", lambda *_args: ([str(path)], ""))
+    with qtbot.waitSignal(window.preview_shown, timeout=TIMEOUT) as shown:
+        window.preview_action.trigger()
+    dialog = shown.args[0]
+    assert dialog.accept_button.isEnabled() and window.session.plan.lines == ()
+    with qtbot.waitSignal(window.solve_finished, timeout=TIMEOUT):
+        qtbot.mouseClick(dialog.accept_button, Qt.MouseButton.LeftButton)
+    assert budget_total(window) == money(300)
