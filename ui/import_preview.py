@@ -318,6 +318,8 @@ class ImportPreview(QDialog):
                 self.preview_view.openPersistentEditor(self.preview_model.index(0, column))
         self.preview_view.setRowHeight(0, 28)
         rows = layout.preview if layout is not None else ()
+        if layout is not None and layout.header_row:
+            rows = rows[layout.header_row - 1 :]  # a title above the header does not widen its column
         for column in range(self.preview_model.columnCount()):
             texts = [row[column] for row in rows if column < len(row)]
             self.preview_view.setColumnWidth(column, _width(self.preview_view, texts, 110, 240))
