@@ -273,6 +273,7 @@ class SheetStatus:
     LINES: Final = "lines"
     FUNCTIONS: Final = "functions"
     POLICY: Final = "policy"
+    RATES: Final = "rates"
     SKIPPED: Final = "skipped"
 
 

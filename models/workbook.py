@@ -54,6 +54,7 @@ from models.mapping import (
     SkippedRow,
     header_text,
 )
+from models.rates import RATE_COLUMNS, RATE_SHEETS, Rates, currency_code
 from models.schema import (
     BUDGET_COLUMNS,
     BUDGET_SHEET,
@@ -204,6 +205,8 @@ class _Reader:
         self.layouts: list[SheetLayout] = []
         #: Choices taken among alternatives, for the user to confirm in the preview.
         self.questions: list[str] = []
+        #: The workbook's exchange rates (a Rates sheet), if it gives any.
+        self.rates: Rates | None = None
 
     # -- helpers ---------------------------------------------------------
 
@@ -536,6 +539,8 @@ def _reads_as_amount(value: CellValue) -> bool:
     return True
 
 
+#: The fields that are amounts of money (converted at a line's exchange rate).
+_MONEY_FIELDS: Final = tuple(f.attr for f in LINE_FIELDS if f.unit is Unit.MONEY)
 #: The column index of a field the sheet does not have: beyond any row's width.
 _ABSENT: Final = 1 << 30
 #: Reads one field of a row from its cell's value: the typed value, the default, or None after an issue.
@@ -575,6 +580,13 @@ class _BudgetReader:
         #: Each function as written to the function and kind the import mapping makes it (if it has any).
         self._chosen_functions: dict[str, tuple[str, Kind | None]] = {}
         self._choosing = bool(reader.mapping.functions or reader.mapping.kinds)
+        #: With exchange rates: the column naming each line's currency, and the currency of the
+        #: amounts where no cell names one (the Current header's, else the sheet's), if any.
+        self._currency_column: int | None = None
+        self._stated_currency: str | None = None
+        #: The currencies converted, and those found without a rate (each said once).
+        self._converted: set[str] = set()
+        self._without_rate: set[str] = set()
 
     def read(
         self, kinds_from_functions: dict[str, Kind]
@@ -596,6 +608,8 @@ class _BudgetReader:
                     f"Budget column {column_letter(c + 1)} ({value.strip()!r}) is not used"
                 )
         self._header = self.grid.rows[header_row]
+        if self.reader.rates is not None:
+            self._currency_sources(header_row)
         self._say_hidden_columns()
         self._functions = self._function_names(header_row)
         scales = self._scales(header_row)
@@ -638,7 +652,77 @@ class _BudgetReader:
             if line is not None:
                 lines.append(line)
         self.unit = scales.get("current", 1.0)
+        rates = self.reader.rates
+        if rates is not None and self._converted - {rates.base}:
+            self.reader.notes.append(
+                f"Sheet {self.grid.name!r}: amounts in {', '.join(sorted(self._converted))} are converted to "
+                f"{rates.base} at the Rates sheet's rates ({rates.describe(self._converted)})"
+            )
         return lines, columns, inferred
+
+    def _currency_sources(self, header_row: int) -> None:
+        """Where each line's currency is named: a currency column, else the Current header or the sheet."""
+        header = self.grid.rows[header_row]
+        self._currency_column = next(
+            (
+                c
+                for c, title in enumerate(header)
+                if isinstance(title, str) and header_key(title) in CURRENCY_HEADERS
+            ),
+            None,
+        )
+        current = self._columns.get("current")
+        stated = currency_of(header[current]) if current is not None and current < len(header) else None
+        self._stated_currency = stated or currency_of(self.grid.name)
+
+    def _convert(self, r: int, values: list[CellValue], typed: dict[str, Any]) -> bool:
+        """A line's amounts in the plan's currency, at its currency's rate; False after an issue."""
+        rates = self.reader.rates
+        assert rates is not None
+        width = len(values)
+        code: str | None = None
+        c = self._currency_column
+        if c is not None and c < width and not is_blank(values[c]):
+            code = currency_code(values[c])
+            if code is None:
+                self.reader.issue(
+                    self.grid.name, r, c, f"Currency: {cells.show(values[c])} is not a currency (EUR, USD...)"
+                )
+                return False
+        current = self._columns.get("current", _ABSENT)
+        if code is None and current < width:
+            code = currency_of(values[current])
+        code = code or self._stated_currency
+        if code is None:
+            if self.reader.currencies.keys() - {rates.base}:
+                named = ", ".join(sorted(self.reader.currencies))
+                self.reader.issue(
+                    self.grid.name,
+                    r,
+                    current if current != _ABSENT else None,
+                    f"The amount's currency is not stated, and the sheet has amounts in {named}: "
+                    "write the currency beside the amount or in a Currency column",
+                )
+                return False
+            code = rates.base
+        rate = rates.rate(code)
+        if rate is None:
+            if code not in self._without_rate:
+                self._without_rate.add(code)
+                self.reader.issue(
+                    self.grid.name,
+                    r,
+                    c if c is not None else current if current != _ABSENT else None,
+                    f"The amounts in {code} have no exchange rate: the Rates sheet gives "
+                    f"{', '.join(sorted(rates.rates))}; add {code} to it",
+                )
+            return False
+        self._converted.add(code)
+        if rate != 1:
+            for attr in _MONEY_FIELDS:
+                if type(typed[attr]) is float:
+                    typed[attr] *= rate
+        return True
 
     def layout(self, status: str = SheetStatus.LINES, reason: str = "", lines: int = 0) -> None:
         """Record how the sheet was read: header row, each column's role, unit and skipped rows."""
@@ -855,7 +939,10 @@ class _BudgetReader:
         return found
 
     def _check_currencies(self, header_row: int, named: dict[str, tuple[str, str]]) -> None:
-        """Several currencies added up as one would be a wrong total: refused, each named."""
+        """Several currencies added up as one would be a wrong total: refused, each named (unless the
+        workbook gives exchange rates: then each line is converted, see :meth:`_convert`)."""
+        if self.reader.rates is not None:
+            return
         sheet, header = self.grid.name, self.grid.rows[header_row]
         for c, title in enumerate(header):
             if isinstance(title, str) and header_key(title) in CURRENCY_HEADERS:
@@ -923,6 +1010,8 @@ class _BudgetReader:
         if typed["function"] is None and self._sheet_function is not None and "function" not in self._columns:
             typed["function"] = self._sheet_function
         if len(self.reader.issues) > before or any(typed[attr] is None for attr in REQUIRED):
+            return None
+        if self.reader.rates is not None and not self._convert(r, values, typed):
             return None
         if self._choosing:
             function = typed["function"]
@@ -1149,6 +1238,47 @@ def _read_functions(reader: _Reader, grid: _Grid) -> list[FunctionRule]:
     return rules
 
 
+def _read_rates(reader: _Reader, grid: _Grid) -> Rates | None:
+    """The exchange rates of a Rates sheet: each currency's worth in the plan's (the one at rate 1)."""
+    header = reader.find_header(grid, RATE_COLUMNS, ("currency", "rate"))
+    if header is None:
+        return None
+    header_row, columns = header
+    rates: dict[str, float] = {}
+    before = len(reader.issues)
+    for r in _rows(grid, header_row + 1):
+        code_cell = _Cell(reader, grid, r, columns["currency"], "Currency")
+        code = code_cell.read(cells.read_text, required=True)
+        rate = _Cell(reader, grid, r, columns["rate"], "Rate").read(
+            partial(cells.read_number, what="an exchange rate"), required=True
+        )
+        if code is None or rate is None:
+            continue
+        currency = currency_code(code)
+        if currency is None:
+            code_cell.fail(f"Currency: {code!r} is not a currency (write a code such as EUR, USD, GBP)")
+        elif not 0 < rate < math.inf:
+            _Cell(reader, grid, r, columns["rate"]).fail(f"Rate: {cells.show(rate)} must be above 0")
+        elif currency in rates and rates[currency] != rate:
+            code_cell.fail(f"Currency {currency} is given two rates")
+        else:
+            rates[currency] = rate
+    if len(reader.issues) > before:
+        return None
+    base = [code for code, rate in rates.items() if rate == 1]
+    if len(base) != 1:
+        said = "none has" if not base else f"{', '.join(base)} all have"
+        reader.issue(
+            grid.name,
+            header_row,
+            columns["rate"],
+            f"The plan's currency is the one whose rate is 1, and {said} rate 1: give the plan's currency "
+            "the rate 1 and every other currency its worth in it",
+        )
+        return None
+    return Rates(base[0], rates)
+
+
 def _read_policy(reader: _Reader, grid: _Grid) -> dict[str, object]:
     """Settings by attribute (see :data:`models.schema.POLICY_SETTINGS`); ratio rules as a tuple."""
     header = reader.find_header(grid, POLICY_COLUMNS, ("setting", "value"))
@@ -1262,6 +1392,7 @@ def _read_department_sheets(
         grid = reader.grid(book, name)
         sheet = _Reader(reader.path)
         sheet.parts, sheet.progress, sheet.mapping = reader.parts, reader.progress, reader.mapping
+        sheet.rates = reader.rates
         sheet_reader = _BudgetReader(sheet, grid, sheet_function=name)
         found, sheet_columns, sheet_inferred = sheet_reader.read(kinds)
         reader.questions.extend(sheet.questions)
@@ -1285,7 +1416,8 @@ def _read_department_sheets(
         letters[name] = {attr: column_letter(c + 1) for attr, c in sheet_columns.items()}
         for function, kind in sheet_inferred.items():
             inferred.setdefault(function, kind)
-    if len(reader.currencies) > 1 and not any("several currencies" in i.message for i in reader.issues):
+    several = len(reader.currencies) > 1 and reader.rates is None
+    if several and not any("several currencies" in i.message for i in reader.issues):
         shown = ", ".join(f"{code} ({text})" for code, (_what, text) in sorted(reader.currencies.items()))
         reader.issue(
             "",
@@ -1393,6 +1525,11 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         functions_name = None if budget_name == functions_name else functions_name
         policy_name = None if budget_name == policy_name else policy_name
 
+    rates_name = _sheet_by_key(visible, RATE_SHEETS) or _sheet_by_key(hidden, RATE_SHEETS)
+    if rates_name is not None:
+        reader.rates = _read_rates(reader, reader.grid(book, rates_name))
+        if reader.rates is not None and rates_name in hidden:
+            reader.notes.append(f"The exchange rates of the hidden sheet {rates_name!r} are read")
     rules: list[FunctionRule] = []
     if functions_name is not None:
         rules = _read_functions(reader, reader.grid(book, functions_name))
@@ -1418,7 +1555,7 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
     kinds.update({function_key(mapping.function_of(name)): kind for name, kind in mapping.kinds.items()})
 
     named = _sheet_by_key(visible, _BUDGET_SHEETS)
-    rule_sheets = (functions_name, policy_name)
+    rule_sheets = (functions_name, policy_name, rates_name)
     extra = [n for n in ticked if n != named and n not in rule_sheets and (named is not None or n in hidden)]
     for name in extra:
         if name in hidden:
@@ -1482,13 +1619,13 @@ def _lay_out_other_sheets(
     book: object,
     worksheets: Sequence[str],
     hidden: Sequence[str],
-    rule_sheets: tuple[str | None, str | None],
+    rule_sheets: tuple[str | None, str | None, str | None],
     *,
     unticked: Sequence[str],
 ) -> None:
     """Record the sheets that hold no lines: the rules' sheets, and every sheet not read, with why."""
     laid = {layout.sheet for layout in reader.layouts}
-    functions_name, policy_name = rule_sheets
+    functions_name, policy_name, rates_name = rule_sheets
     for name in unticked:
         reader.lay_out(reader.grid(book, name), name, SheetStatus.SKIPPED, "not read, as chosen")
     for name in worksheets:
@@ -1499,6 +1636,8 @@ def _lay_out_other_sheets(
             reader.lay_out(grid, name, SheetStatus.FUNCTIONS, "the functions' kinds, floors and caps")
         elif name == policy_name:
             reader.lay_out(grid, name, SheetStatus.POLICY, "the plan's settings")
+        elif name == rates_name:
+            reader.lay_out(grid, name, SheetStatus.RATES, "exchange rates to the plan's currency")
         elif name in hidden:
             reader.lay_out(grid, name, SheetStatus.SKIPPED, "hidden: a hidden sheet is not read", hidden=True)
         else:
