@@ -79,8 +79,9 @@ from models.sheet_rows import (
     unit_scale,
     unit_words,
 )
+from models.total_rows import TotalRow, total_rows, with_value
 from models.validation import validate
-from models.xlsx_guard import GuardError, SheetMarks, WorkbookParts, check_workbook_file
+from models.xlsx_guard import GuardError, SheetMarks, TableArea, WorkbookParts, check_workbook_file
 
 __all__ = ["ImportReport", "distinct_names", "header_key", "read_plan"]
 
@@ -138,7 +139,13 @@ class _Grid:
     """One sheet's values, and what values alone cannot tell, read when first needed."""
 
     def __init__(
-        self, name: str, rows: list[list[CellValue]], load_marks: Callable[[], SheetMarks], *, may_hide: bool
+        self,
+        name: str,
+        rows: list[list[CellValue]],
+        load_marks: Callable[[], SheetMarks],
+        *,
+        may_hide: bool,
+        load_tables: Callable[[], tuple[TableArea, ...]] = tuple,
     ) -> None:
         self.name = name
         self.rows = rows
@@ -146,6 +153,20 @@ class _Grid:
         self._marks: SheetMarks | None = None
         #: Whether the sheet may hold formula or error cells that read as blank.
         self.may_hide = may_hide
+        self._load_tables = load_tables
+        self._tables: tuple[TableArea, ...] | None = None
+
+    @property
+    def tables(self) -> tuple[TableArea, ...]:
+        """The sheet's Excel Tables, read when first needed."""
+        if self._tables is None:
+            self._tables = self._load_tables()
+        return self._tables
+
+    @property
+    def aggregates(self) -> dict[tuple[int, int], str]:
+        """The formulas that may add up cells, by cell (read only for a sheet with formulas)."""
+        return self.marks.aggregates if self.may_hide else {}
 
     @property
     def marks(self) -> SheetMarks:
@@ -233,6 +254,7 @@ class _Reader:
             sheet.to_python(skip_empty_area=False),
             lambda: parts.marks(path, name),
             may_hide=parts.has_formulas_or_errors(path, name),
+            load_tables=lambda: parts.tables(path, name),
         )
 
     # -- header -----------------------------------------------------------
@@ -498,11 +520,18 @@ class _Totals:
         self._counted = len(self.lines)
 
     def check(
-        self, r: int, label: str, values: list[CellValue], functions: set[str], function: CellValue
+        self,
+        r: int,
+        label: str,
+        values: list[CellValue],
+        functions: set[str],
+        function: CellValue,
+        *,
+        why: str = "a total row",
     ) -> None:
         """Note the skipped total row, and whether the lines it covers add up to its figure."""
         notes = self.reader.notes
-        notes.append(f"Budget row {r + 1} ({label!r}) is a total row and is skipped")
+        notes.append(f"Budget row {r + 1}{f' ({label!r})' if label else ''} is {why} and is skipped")
         figure = self.current(values)
         covered = function if isinstance(function, str) and function.strip() else total_of(label, functions)
         since_last = math.fsum(line.current for line in self.lines[self._last_total :])
@@ -520,7 +549,8 @@ class _Totals:
             return
         what, total = candidates[0]
         notes.append(
-            f"Budget row {r + 1} ({label!r}) gives {money(figure, 2, trim=True)}, but {what} add up to "
+            f"Budget row {r + 1}{f' ({label!r})' if label else ''} gives {money(figure, 2, trim=True)}, "
+            f"but {what} add up to "
             f"{money(total, 2, trim=True)}: check for a line missing, or a line that is not a line"
         )
 
@@ -587,6 +617,9 @@ class _BudgetReader:
         #: The currencies converted, and those found without a rate (each said once).
         self._converted: set[str] = set()
         self._without_rate: set[str] = set()
+        #: Rows that are totals by the sheet's tables, formulas or outline; lines' functions from an outline.
+        self._marked: dict[int, TotalRow] = {}
+        self._outline_functions: dict[int, str] = {}
 
     def read(
         self, kinds_from_functions: dict[str, Kind]
@@ -641,6 +674,7 @@ class _BudgetReader:
                 return None
 
         self._totals = _Totals(self.reader, total_figure)
+        self._marked, self._outline_functions = self._total_rows(header_row, total_figure)
         lines = self._totals.lines
         inferred: dict[str, Kind] = {}
         count = max(len(self.grid.rows) - header_row - 1, 1)
@@ -996,12 +1030,15 @@ class _BudgetReader:
                 maybe_not_a_line = hints[function_raw] = self._total_function(function_raw)
             if not maybe_not_a_line and type(name_raw) is str:
                 maybe_not_a_line = _TOTAL_SEARCH(name_raw) is not None
-        if maybe_not_a_line:
+        if maybe_not_a_line or r in self._marked:
             said = len(self.reader.notes)
             if self._skipped(r, values, name_raw, function_raw):
                 reason = self.reader.notes[said] if len(self.reader.notes) > said else "not a line"
                 self.skipped.append(SkippedRow(r + 1, reason))
                 return None
+        if (function_raw is None or function_raw == "") and r in self._outline_functions:
+            values = with_value(values, function_col, self._outline_functions[r])
+            width = len(values)
         before = len(self.reader.issues)
         self._shares = False
         typed = {attr: read(values[c] if c < width else None) for attr, c, read in readers}
@@ -1053,6 +1090,8 @@ class _BudgetReader:
                 if is_blank(function) and total_of(label, functions) is None and self._totals.lines:
                     self._past_grand_total = True
                 return True
+        if r in self._marked:
+            return self._skip_total(r, values, name, function)
         current_col = self._columns.get("current", _ABSENT)
         current = values[current_col] if current_col < len(values) else None
         if self._past_grand_total and not _reads_as_amount(current):
@@ -1071,6 +1110,36 @@ class _BudgetReader:
         text = filled[0].strip()
         what = "a note" if len(text) > 40 or text[:1] in "*¹²³(†" else "a heading"
         self.reader.notes.append(f"Budget row {r + 1} ({text!r}) is {what} and is skipped")
+        return True
+
+    def _total_rows(
+        self, header_row: int, figure: Callable[[list[CellValue]], float | None]
+    ) -> tuple[dict[int, TotalRow], dict[int, str]]:
+        """The rows that are totals by the sheet's Excel Tables, formulas or outline (models.total_rows)."""
+        money_columns = [c for c in (self._columns.get("current"), *self._periods) if c is not None]
+        grid = self.grid
+        return total_rows(
+            grid.rows, header_row + 1, self._columns, money_columns, figure,
+            tables=grid.tables, aggregates=grid.aggregates,
+        )  # fmt: skip
+
+    def _skip_total(self, r: int, values: list[CellValue], name: CellValue, function: CellValue) -> bool:
+        """Skip a row that is a total by the sheet's tables, formulas or outline, and check its figure."""
+        total = self._marked[r]
+        label = next((v.strip() for v in (name, function) if isinstance(v, str) and v.strip()), "")
+        if not total.below:
+            self._totals.check(r, label, values, self._functions, function, why=total.why)
+            return True
+        shown = f" ({label!r})" if label else ""
+        self.reader.notes.append(f"Budget row {r + 1}{shown} is {total.why} and is skipped")
+        if total.mismatch is not None:
+            self.reader.notes.append(total.mismatch)
+        taking = [j + 1 for j in total.below if j in self._outline_functions]
+        if taking:
+            self.reader.notes.append(
+                f"Budget rows {', '.join(map(str, taking))} name no function: they take "
+                f"{self._outline_functions[taking[0] - 1]!r} from row {r + 1}"
+            )
         return True
 
     def _cell(self, fld: str, column: int | None = None) -> _Cell:

@@ -10,6 +10,7 @@ declare a document type (the entity-expansion attacks).
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -19,10 +20,19 @@ from typing import TYPE_CHECKING, Final
 import defusedxml.ElementTree as SafeET
 import olefile
 
+from models.issues import column_letter
+
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-__all__ = ["MAX_FILE_BYTES", "MAX_UNPACKED_BYTES", "SheetMarks", "WorkbookParts", "check_workbook_file"]
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_UNPACKED_BYTES",
+    "SheetMarks",
+    "TableArea",
+    "WorkbookParts",
+    "check_workbook_file",
+]
 
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES: Final = 1024 * 1024 * 1024
@@ -32,8 +42,16 @@ _PROLOG_BYTES: Final = 4096
 _FORMULA_OR_ERROR_MARKS: Final = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"', b"t='e'")
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL_REF = re.compile(r"([A-Za-z]{1,3})(\d+)")
+#: A range of cells (``A1:C16``), as a table's ``ref`` gives it.
+_AREA = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+):\$?([A-Za-z]{1,3})\$?(\d+)")
 #: Excel's built-in percentage number formats (``0%`` and ``0.00%``).
 _PERCENT_FORMAT_IDS: Final = frozenset({9, 10})
+#: The formulas that may add up a column (the reader looks at no other formula's text).
+_AGGREGATE_START: Final = re.compile(
+    r"\s*(?:_xlfn\.)?(?:SUM|SUBTOTAL|AGGREGATE)\s*\(|\s*\$?[A-Za-z]{1,3}\$?\d+\s*\+", re.I
+)
+#: A cell reference in A1 style, each part with its ``$`` (a shared formula shifts the parts without one).
+_A1: Final = re.compile(r"(?<![A-Za-z0-9_.!\]\[])(\$?)([A-Za-z]{1,3})(\$?)(\d+)(?![A-Za-z0-9_(\[])")
 
 
 class GuardError(Exception):
@@ -47,6 +65,30 @@ class SheetMarks:
     formulas: set[tuple[int, int]] = field(default_factory=set)
     errors: dict[tuple[int, int], str] = field(default_factory=dict)
     percent: set[tuple[int, int]] = field(default_factory=set)
+    #: The text of formulas that may add up cells (``SUM(C2:C9)``, ``SUBTOTAL(9,C2:C9)``, ``C7+C12``).
+    aggregates: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: Formula cells whose saved value is the number 0.
+    zeros: set[tuple[int, int]] = field(default_factory=set)
+    #: The first cell and text of each shared formula (``<f t="shared" si="...">``), by its index.
+    shared: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TableArea:
+    """An Excel Table (a ``xl/tables/tableN.xml`` part): its name and cells, 0-based and inclusive."""
+
+    name: str
+    first_row: int
+    last_row: int
+    first_col: int
+    last_col: int
+    #: How many rows at the bottom of the table are its totals rows (usually 0 or 1).
+    totals_rows: int
+
+    @property
+    def totals(self) -> range:
+        """The rows of the table's totals rows."""
+        return range(self.last_row - self.totals_rows + 1, self.last_row + 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +97,26 @@ class WorkbookParts:
 
     sheet_parts: dict[str, str]
     styles_part: str | None = None
+    #: The Excel Table parts of each sheet that has any.
+    table_parts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Whether the workbook asks Excel to calculate every formula when it opens (``calcPr
+    #: fullCalcOnLoad``): the program that saved it did not, and the saved values may not be the formulas'.
+    full_calc_on_load: bool = False
+
+    def tables(self, path: Path, sheet: str) -> tuple[TableArea, ...]:
+        """The sheet's Excel Tables, read from their parts (none opened for a sheet without tables)."""
+        parts = self.table_parts.get(sheet, ())
+        if not parts:
+            return ()
+        found: list[TableArea] = []
+        with zipfile.ZipFile(path) as archive:
+            for part in parts:
+                if part not in archive.NameToInfo:
+                    continue
+                table = _table_area(SafeET.fromstring(archive.read(part), forbid_dtd=True))
+                if table is not None:
+                    found.append(table)
+        return tuple(found)
 
     def marks(self, path: Path, sheet: str) -> SheetMarks:
         """Formula, error and percent-formatted cells of one sheet, read from its XML.
@@ -126,6 +188,48 @@ def _column_index(letters: str) -> int:
     return index - 1
 
 
+def _table_area(root: Element) -> TableArea | None:
+    area = _AREA.fullmatch(root.get("ref") or "")
+    if area is None:
+        return None
+    c1, r1, c2, r2 = area.groups()
+    count = root.get("totalsRowCount") or "0"
+    return TableArea(
+        root.get("displayName") or root.get("name") or "",
+        int(r1) - 1,
+        int(r2) - 1,
+        _column_index(c1),
+        _column_index(c2),
+        int(count) if count.isdigit() else 0,
+    )
+
+
+def _shift(formula: str, rows: int, cols: int) -> str:
+    """A shared formula's text as it reads in a cell ``rows`` below and ``cols`` right of its first cell."""
+
+    def moved(found: re.Match[str]) -> str:
+        col_fixed, letters, row_fixed, number = found.groups()
+        col = letters if col_fixed else column_letter(_column_index(letters) + cols + 1)
+        row = number if row_fixed else str(int(number) + rows)
+        return f"{col_fixed}{col}{row_fixed}{row}"
+
+    return _A1.sub(moved, formula)
+
+
+def _mark_formula(marks: SheetMarks, formula: Element, at: tuple[int, int]) -> None:
+    """Keep the text of a formula that may add up cells, a shared formula's as it reads in this cell."""
+    text = formula.text or ""
+    if formula.get("t") == "shared":
+        index = formula.get("si") or ""
+        if text:
+            marks.shared[index] = (at[0], at[1], text)
+        elif index in marks.shared:
+            row, col, first = marks.shared[index]
+            text = _shift(first, at[0] - row, at[1] - col) if _AGGREGATE_START.match(first) else ""
+    if text and _AGGREGATE_START.match(text):
+        marks.aggregates[at] = text
+
+
 def _mark_cell(
     marks: SheetMarks, element: Element, at: tuple[int, int], percent_styles: frozenset[int]
 ) -> None:
@@ -133,6 +237,10 @@ def _mark_cell(
     children = {child.tag.rpartition("}")[2]: child for child in element}
     if "f" in children:
         marks.formulas.add(at)
+        _mark_formula(marks, children["f"], at)
+        value = children.get("v")
+        if kind in (None, "n") and value is not None and (value.text or "").strip() in ("0", "0.0"):
+            marks.zeros.add(at)
     if kind == "e":
         value = children.get("v")
         marks.errors[at] = (value.text or "#VALUE!") if value is not None else "#VALUE!"
@@ -201,6 +309,26 @@ def _describe_ole(path: Path) -> str:
     return "is an Office document of an older format, not an .xlsx workbook"
 
 
+def _part_path(folder: str, target: str) -> str:
+    """A relationship's target as a path in the archive (``../tables/table1.xml`` from ``xl/worksheets``)."""
+    target = target.lstrip("/") if target.startswith("/") else f"{folder}/{target}"
+    return posixpath.normpath(target)
+
+
+def _sheet_tables(archive: zipfile.ZipFile, part: str) -> tuple[str, ...]:
+    """The Excel Table parts a sheet links to, from its relationships part (most sheets have none)."""
+    folder, _, name = part.rpartition("/")
+    rels_name = f"{folder}/_rels/{name}.rels"
+    if rels_name not in archive.NameToInfo:
+        return ()
+    rels = SafeET.fromstring(archive.read(rels_name), forbid_dtd=True)
+    return tuple(
+        _part_path(folder, rel.get("Target", ""))
+        for rel in rels
+        if rel.get("Type", "").endswith("/table") and rel.get("TargetMode") != "External"
+    )
+
+
 def _workbook_parts(archive: zipfile.ZipFile) -> WorkbookParts:
     workbook = SafeET.fromstring(archive.read("xl/workbook.xml"), forbid_dtd=True)
     rels_name = "xl/_rels/workbook.xml.rels"
@@ -222,7 +350,12 @@ def _workbook_parts(archive: zipfile.ZipFile) -> WorkbookParts:
             rel_id = element.get(_REL_NS)
             if name is not None and rel_id in targets:
                 parts[name] = targets[rel_id]
-    return WorkbookParts(parts, styles)
+    tables = {name: found for name, part in parts.items() if (found := _sheet_tables(archive, part))}
+    full_calc = any(
+        element.tag.rpartition("}")[2] == "calcPr" and element.get("fullCalcOnLoad") in ("1", "true")
+        for element in workbook
+    )
+    return WorkbookParts(parts, styles, tables, full_calc)
 
 
 def check_workbook_file(path: Path) -> WorkbookParts:
