@@ -39,6 +39,7 @@ from models.domain import (
 )
 from models.fields import header_key
 from models.formats import money, percent
+from models.formula_values import uncalculated
 from models.functions import known_kind
 from models.issues import Issue, column_letter
 from models.mapping import (
@@ -685,6 +686,8 @@ class _BudgetReader:
             line = self._line(r, readers, kinds_from_functions, inferred)
             if line is not None:
                 lines.append(line)
+        if self.grid.may_hide:
+            self._refuse_uncalculated(lines)
         self.unit = scales.get("current", 1.0)
         rates = self.reader.rates
         if rates is not None and self._converted - {rates.base}:
@@ -1111,6 +1114,15 @@ class _BudgetReader:
         what = "a note" if len(text) > 40 or text[:1] in "*¹²³(†" else "a heading"
         self.reader.notes.append(f"Budget row {r + 1} ({text!r}) is {what} and is skipped")
         return True
+
+    def _refuse_uncalculated(self, lines: Sequence[Line]) -> None:
+        """Refuse the lines' amounts read from formulas whose saved values were not calculated."""
+        money_columns = [c for c in (self._columns.get("current"), *self._periods) if c is not None]
+        cells = [(line.source_row - 1, c) for line in lines if line.source_row for c in money_columns]
+        full_calc = self.reader.parts.full_calc_on_load
+        for (r, c), why in uncalculated(self.grid.marks, cells, full_calc_on_load=full_calc).items():
+            label = LABELS["current"] if c == self._columns.get("current") else str(self._header[c]).strip()
+            self.reader.issue(self.grid.name, r, c, f"{label}: {why}")
 
     def _total_rows(
         self, header_row: int, figure: Callable[[list[CellValue]], float | None]

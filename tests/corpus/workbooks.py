@@ -1426,3 +1426,50 @@ def _line_amounts_formulas_calculated(d: Path) -> tuple[list[Path], Expected]:
         rows.append([i.name, i.function, 4, i.current / 4, f"=C{r}*D{r}"])
     rows.append(["Total", None, None, None, f"=SUM(E2:E{len(items) + 1})"])
     return [saved_by(one_sheet(d / "calculated.xlsx", "Budget", rows))], Loads.of(items)
+
+
+# -- formulas whose saved values were not calculated ---------------------------------------------------------
+
+
+def _headcount_rows(items: Sequence[Item]) -> list[list[Any]]:
+    rows: list[list[Any]] = [["Line", "Function", "Headcount", "Cost per head", "Current"]]
+    for r, i in enumerate(items, start=2):
+        rows.append([i.name, i.function, 4 if i.current else 0, i.current / 4 or 85_000, f"=C{r}*D{r}"])
+    rows.append([None, None, None, None, f"=SUM(E2:E{len(items) + 1})"])
+    return rows
+
+
+@case("line_amounts_formulas_saved_as_zero")
+def _line_amounts_formulas_saved_as_zero(d: Path) -> tuple[list[Path], Expected]:
+    # A program that saves 0 for every formula and does not ask Excel to recalculate.
+    items = budget("line_amounts_formulas_saved_as_zero")
+    path = one_sheet(d / "zeros.xlsx", "Budget", _headcount_rows(items))
+    return [saved_by(path, calculated=False)], Refused(("saved value is 0",))
+
+
+@case("line_amounts_formulas_zero_recalculate_on_open")
+def _line_amounts_formulas_zero_recalculate_on_open(d: Path) -> tuple[list[Path], Expected]:
+    # xlsxwriter's way: each formula saved with the value 0, and Excel asked to calculate on opening.
+    import xlsxwriter
+
+    items = budget("line_amounts_formulas_zero_recalculate_on_open")
+    path = d / "recalculate.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Budget")
+    for r, row in enumerate(_headcount_rows(items)):
+        for c, value in enumerate(row):
+            if isinstance(value, str) and value.startswith("="):
+                sheet.write_formula(r, c, value, None, 0)
+            elif value is not None:
+                sheet.write(r, c, value)
+    book.close()
+    return [path], Refused(("calculate",))
+
+
+@case("line_amounts_formulas_one_is_zero")
+def _line_amounts_formulas_one_is_zero(d: Path) -> tuple[list[Path], Expected]:
+    # Calculated by Excel: one line's formula is truly 0 (no headcount yet) among others that are not.
+    items = budget("line_amounts_formulas_one_is_zero")
+    items[4] = replace(items[4], current=0.0)
+    path = one_sheet(d / "one_zero.xlsx", "Budget", _headcount_rows(items))
+    return [saved_by(path)], Loads.of(items)
