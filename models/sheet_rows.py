@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 from models.cells import CellValue
@@ -23,6 +23,7 @@ __all__ = [
     "TOTAL_HINT",
     "TOTAL_WORDS",
     "currency_of",
+    "joined_header",
     "total_label",
     "total_of",
     "unit_scale",
@@ -102,6 +103,42 @@ def total_of(label: str, functions: Iterable[str]) -> str | None:
         folded = _fold(function)
         if folded and set(folded.split()) <= words and folded not in _TOTALS_FOLDED:
             return function
+    return None
+
+
+def joined_header(
+    rows: Sequence[Sequence[CellValue]],
+    match: Callable[[Sequence[CellValue]], dict[str, list[int]]],
+    required: Sequence[str],
+) -> tuple[int, list[CellValue], dict[str, list[int]]] | None:
+    """A header split over two rows ("Cost" over "centre"), when no row alone names every required field.
+
+    The lower row's index, the two rows' words joined column by column
+    ("Cost centre"), and the fields they name; None unless the joined words
+    name every required field, the lower row alone does not, both rows hold
+    text only, and each word of the upper row has a word below it.
+    """
+    for r in range(len(rows) - 1):
+        top, bottom = rows[r], rows[r + 1]
+        width = max(len(top), len(bottom))
+        pairs = [
+            (top[c] if c < len(top) else None, bottom[c] if c < len(bottom) else None) for c in range(width)
+        ]
+        if not any(isinstance(a, str) and a.strip() for a, _b in pairs):
+            continue
+        if any(
+            not (a is None or (isinstance(a, str) and (not a.strip() or (isinstance(b, str) and b.strip()))))
+            or not (b is None or isinstance(b, str))
+            for a, b in pairs
+        ):
+            continue  # a number, or a word of the upper row with nothing below it: not a split header
+        joined: list[CellValue] = [
+            " ".join(str(v).strip() for v in (a, b) if isinstance(v, str) and v.strip()) or None
+            for a, b in pairs
+        ]
+        found = match(joined)
+        if all(f in found for f in required) and not all(f in match(bottom) for f in required):
+            return r + 1, joined, found
     return None
 
 

@@ -74,6 +74,7 @@ from models.sheet_rows import (
     TOTAL_HINT,
     YEAR_TOTAL_HEADERS,
     currency_of,
+    joined_header,
     period_of,
     total_label,
     total_of,
@@ -293,6 +294,8 @@ class _Reader:
             score = len(found)
             if score and (best is None or score > best[1]):
                 best = (r, score, found)
+        if (joined := joined_header(grid.rows[:HEADER_SEARCH_ROWS], words.match, required)) is not None:
+            return self._joined_header(grid, *joined)
         sheet = grid.name
 
         def accepted(fields: Sequence[str]) -> str:
@@ -323,6 +326,17 @@ class _Reader:
                 f"found: {shown}; {accepted(missing)}",
             )
         return None
+
+    def _joined_header(
+        self, grid: _Grid, row: int, words: list[CellValue], found: dict[str, list[int]]
+    ) -> tuple[int, dict[str, int]]:
+        """A header split over two rows: read as the lower row holding the two rows' words, said in a note."""
+        grid.rows[row] = words
+        shown = ", ".join(repr(w) for w in words if isinstance(w, str))
+        self.notes.append(
+            f"The header of sheet {grid.name!r} is rows {row} and {row + 1} read together: {shown}"
+        )
+        return row, self._unique_columns(grid, row, found)
 
     def _unique_columns(self, grid: _Grid, row: int, found: dict[str, list[int]]) -> dict[str, int]:
         """One column each field: a field headed in two or more columns is an issue.

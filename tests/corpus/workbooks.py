@@ -1027,14 +1027,23 @@ def _hidden_budget_beside_revised_budget(d: Path) -> tuple[list[Path], Expected]
     return [book.save(d / "revised.xlsx")], Loads.of(items)
 
 
-@case(
-    "two_row_header_split_words",
-    xfail="a header split over two rows is not joined: refused",
-)
+@case("two_row_header_split_words")
 def _two_row_header_split_words(d: Path) -> tuple[list[Path], Expected]:
     items = budget("two_row_header_split_words")
     rows = [["Cost", "Business", "Current"], ["centre", "function", "spend"], *plain_rows(items)]
     return [one_sheet(d / "two_rows.xlsx", "Budget", rows)], Loads.of(items)
+
+
+@case("two_row_header_unit_below")
+def _two_row_header_unit_below(d: Path) -> tuple[list[Path], Expected]:
+    items = budget("two_row_header_unit_below", step=100.0)
+    rows = [
+        ["FY25 submission"],
+        ["Cost", "Business", "Budget"],
+        ["centre", "function", "(k€)"],
+        *plain_rows(items, lambda x: x / 1000),
+    ]
+    return [one_sheet(d / "two_rows_unit.xlsx", "Budget", rows)], Loads.of(items)
 
 
 @case("two_row_header_year_over_measure")
