@@ -14,6 +14,7 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from itertools import pairwise
 from typing import Final
 
 from models.cells import CellValue
@@ -24,6 +25,7 @@ __all__ = [
     "TOTAL_WORDS",
     "currency_of",
     "joined_header",
+    "side_by_side",
     "total_label",
     "total_of",
     "unit_scale",
@@ -140,6 +142,51 @@ def joined_header(
         if all(f in found for f in required) and not all(f in match(bottom) for f in required):
             return r + 1, joined, found
     return None
+
+
+def side_by_side(
+    rows: Sequence[Sequence[CellValue]],
+    match: Callable[[Sequence[CellValue]], dict[str, list[int]]],
+    required: Sequence[str],
+    search_rows: int,
+) -> list[tuple[int, int]] | None:
+    """Tables set side by side on one sheet under the same headers: each one's first and last column.
+
+    None unless a header row holds two or more groups of headers, each
+    naming every required field once, all with the same words, and the
+    columns between the groups are empty from the header row down. The
+    header is looked for in the first ``search_rows`` rows.
+    """
+    for r, row in enumerate(rows[:search_rows]):
+        found = match(row)
+        if len(found.get(required[0], ())) < 2:
+            continue
+        groups: list[tuple[int, int]] = []
+        start: int | None = None
+        for c, value in enumerate([*row, None]):
+            filled = isinstance(value, str) and bool(value.strip())
+            if filled and start is None:
+                start = c
+            elif not filled and start is not None:
+                groups.append((start, c - 1))
+                start = None
+        words = [tuple(_fold(str(row[c])) for c in range(a, b + 1)) for a, b in groups]
+        named = [match([v if a <= c <= b else None for c, v in enumerate(row)]) for a, b in groups]
+        if (
+            len(groups) < 2
+            or len(set(words)) != 1
+            or any(not all(len(fields.get(f, ())) == 1 for f in required) for fields in named)
+        ):
+            return None
+        between = {c for (_a, b), (a2, _b2) in pairwise(groups) for c in range(b + 1, a2)}
+        if any(c < len(line) and not _blank(line[c]) for line in rows[r:] for c in between):
+            return None
+        return groups
+    return None
+
+
+def _blank(value: CellValue) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 # -- units ------------------------------------------------------------------------------

@@ -76,6 +76,7 @@ from models.sheet_rows import (
     currency_of,
     joined_header,
     period_of,
+    side_by_side,
     total_label,
     total_of,
     unit_scale,
@@ -632,6 +633,9 @@ class _BudgetReader:
         #: The currencies converted, and those found without a rate (each said once).
         self._converted: set[str] = set()
         self._without_rate: set[str] = set()
+        #: The header row (0-based), once found; the roles of columns of further tables side by side.
+        self._header_at: int | None = None
+        self._more_roles: dict[int, str] = {}
         #: Rows that are totals by the sheet's tables, formulas or outline; lines' functions from an outline.
         self._marked: dict[int, TotalRow] = {}
         self._outline_functions: dict[int, str] = {}
@@ -640,6 +644,12 @@ class _BudgetReader:
         self, kinds_from_functions: dict[str, Kind]
     ) -> tuple[list[Line], dict[str, int], dict[str, Kind]]:
         required = REQUIRED if self._sheet_function is None else _REQUIRED_ON_DEPARTMENT_SHEET
+        if (
+            self.choice.empty
+            and (blocks := side_by_side(self.grid.rows, BUDGET_COLUMNS.match, required, HEADER_SEARCH_ROWS))
+            is not None
+        ):
+            return self._read_blocks(blocks, kinds_from_functions)
         before = len(self.reader.issues)
         header = self.reader.find_header(self.grid, BUDGET_COLUMNS, required, self.choice)
         if header is None:
@@ -649,6 +659,7 @@ class _BudgetReader:
             del self.reader.issues[before:]  # the months stand for the missing Current
         header_row, columns = header
         self._columns = columns
+        self._header_at = header_row
         used = set(columns.values())
         for c, value in enumerate(self.grid.rows[header_row]):
             if c not in used and isinstance(value, str) and value.strip():
@@ -777,8 +788,8 @@ class _BudgetReader:
 
     def layout(self, status: str = SheetStatus.LINES, reason: str = "", lines: int = 0) -> None:
         """Record how the sheet was read: header row, each column's role, unit and skipped rows."""
-        header_row = next((r for r, row in enumerate(self.grid.rows) if row is self._header), None)
-        roles = {c: attr for attr, c in self._columns.items()}
+        header_row = self._header_at
+        roles = {**self._more_roles, **{c: attr for attr, c in self._columns.items()}}
         roles.update(dict.fromkeys(self._periods, PERIOD))
         hidden = self.reader.hidden_columns(self.grid.name) if self._header else frozenset()
         columns = tuple(
@@ -797,6 +808,40 @@ class _BudgetReader:
             skipped=tuple(self.skipped),
             lines=lines,
         )
+
+    def _read_blocks(
+        self, blocks: Sequence[tuple[int, int]], kinds_from_functions: dict[str, Kind]
+    ) -> tuple[list[Line], dict[str, int], dict[str, Kind]]:
+        """Tables side by side under the same headers: each read on its own, where it stands on the sheet.
+
+        The columns returned are the first table's.
+        """
+        grid = self.grid
+        shown = ", ".join(f"columns {column_letter(a + 1)} to {column_letter(b + 1)}" for a, b in blocks)
+        self.reader.notes.append(
+            f"Sheet {grid.name!r} holds {len(blocks)} tables side by side with the same headers ({shown}): "
+            "the lines of each are read"
+        )
+        lines: list[Line] = []
+        first_columns: dict[str, int] = {}
+        inferred: dict[str, Kind] = {}
+        for a, b in blocks:
+            rows = [[v if a <= c <= b else None for c, v in enumerate(row)] for row in grid.rows]
+            block = _Grid(
+                grid.name, rows, lambda: grid.marks, may_hide=grid.may_hide, load_tables=lambda: grid.tables
+            )
+            sub = _BudgetReader(self.reader, block, self._sheet_function)
+            found, columns, kinds = sub.read(kinds_from_functions)
+            if self._header_at is None:
+                self._header_at, self._header = sub._header_at, grid.rows[sub._header_at or 0]
+            self._more_roles.update({c: attr for attr, c in columns.items()})
+            self.skipped.extend(sub.skipped)
+            self.unit = sub.unit
+            lines.extend(found)
+            first_columns = first_columns or columns
+            for function, kind in kinds.items():
+                inferred.setdefault(function, kind)
+        return lines, first_columns, inferred
 
     def _period_header(self, required: Sequence[str]) -> tuple[int, dict[str, int]] | None:
         """A header with months (or quarters) and no Current: the year is their sum, or its total column.
