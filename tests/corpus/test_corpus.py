@@ -19,8 +19,10 @@ The one outcome never acceptable is a plan that loads with a wrong number:
 a wrong line count, total, floor or kind.
 
 The layouts: consolidated budgets with subtotal and grand-total rows (values,
-SUM and SUBTOTAL formulas with no saved values, Excel Tables with a totals
-row); one sheet per department with cover, summary and notes sheets; one file
+SUM and SUBTOTAL formulas with or without saved values, labelled or not, Excel
+Tables with a totals row labelled or not, Data > Subtotal output, outlines
+with department rows above their lines); formulas saved as 0 or never
+calculated; tables side by side; one sheet per department with cover, summary and notes sheets; one file
 per department; monthly and quarterly columns with or without a year total;
 amounts in thousands or millions; German, French and Spanish headers with
 European and Swiss number text; hidden draft sheets and hidden columns;
