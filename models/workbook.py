@@ -1296,7 +1296,7 @@ class _BudgetReader:
         if spec.reading is Reading.AMOUNT:
             # The least number taken as it is: the smallest above 0, or 0.
             least = math.nextafter(0.0, 1.0) if spec.minimum is Minimum.POSITIVE else 0.0
-            column = self._columns.get(attr)
+            column = self._columns.get(attr) if column is None else column
             shares = spec.share_of is not None
             heading = self._header[column] if column is not None and column < len(self._header) else None
             # "Floor (% of current)": every number of the column is a share.

@@ -347,6 +347,25 @@ def test_a_year_total_beside_the_quarters_is_checked_against_them(make_book: Mak
     assert "is not the sum of its periods (600)" in report.issues[0].message
 
 
+def test_months_written_as_text_are_read_from_their_own_cells(make_book: MakeBook) -> None:
+    text = ["1,000"] * 11 + ["2,000"]
+    plan = _loaded(_read(make_book, [["Line", "Function", *MONTHS], ["Payroll", "HR", *text]]))
+    assert plan.lines[0].current == 13_000
+    header = ["Line", "Function", *MONTHS, "FY total"]
+    plan = _loaded(_read(make_book, [header, ["Payroll", "HR", *text, "13,000"]]))
+    assert plan.lines[0].current == 13_000
+
+
+@pytest.mark.parametrize("year_total", [False, True])
+def test_a_blank_month_is_refused_at_its_cell(make_book: MakeBook, year_total: bool) -> None:
+    header = ["Line", "Function", *MONTHS, *(["FY total"] if year_total else [])]
+    row = ["Payroll", "HR", *[50] * 11, None, *([600] if year_total else [])]
+    report = _read(make_book, [header, row, ["Ads", "Acq", *[10] * 12, *([120] if year_total else [])]])
+    assert report.plan is None
+    assert [(issue.row, issue.column) for issue in report.issues] == [(2, "N")]
+    assert "blank" in report.issues[0].message
+
+
 def test_eleven_months_are_not_a_year(make_book: MakeBook) -> None:
     report = _read(make_book, [["Line", "Function", *MONTHS[:11]], ["Payroll", "HR", *[50] * 11]])
     assert report.plan is None
