@@ -93,6 +93,9 @@ class Line:
     max_change: float | None = None
     #: The line's code in the ledger (cost centre or account number), if the workbook gives one.
     code: str | None = None
+    #: The current spend over the year as read: twelve months or four quarters, adding up to
+    #: ``current``; None for a line read without them (see :mod:`models.phasing`).
+    phasing: tuple[float, ...] | None = None
     #: Excel row the line came from, for messages; not part of the plan's identity.
     source_row: int | None = field(default=None, compare=False)
     #: The sheet the line came from, in a workbook of several sheets of lines.
@@ -234,6 +237,7 @@ class Plan:
                 floor=line.floor * factor,
                 cap=None if line.cap is None else line.cap * factor,
                 half_return=None if line.half_return is None else line.half_return * factor,
+                phasing=None if line.phasing is None else tuple(v * factor for v in line.phasing),
             )
             for line in self.lines
         )

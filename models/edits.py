@@ -26,6 +26,7 @@ from models.domain import (
     default_kind,
     function_key,
 )
+from models.phasing import rescaled
 from models.schema import line_field, setting
 from models.validation import validate
 
@@ -73,11 +74,18 @@ def _checked(old: Plan, new: Plan) -> Plan:
 
 
 def set_line_field(plan: Plan, index: int, field: str, value: object) -> Plan:
-    """The plan with one line's field set; a new function takes that function's kind."""
+    """The plan with one line's field set; a new function takes that function's kind.
+
+    A new current spend keeps the line's phasing in its proportions (a line
+    whose current spend was 0 loses its phasing: there were no proportions).
+    """
     line = plan.lines[index]
     if getattr(line, field) == value:
         return plan
     changed: Line = replace(line, **{field: value})  # type: ignore[arg-type]
+    if field == "current" and isinstance(value, int | float) and line.phasing is not None:
+        # The phasing keeps its proportions; with none to keep (current was 0), the line has none.
+        changed = replace(changed, phasing=rescaled(line.phasing, line.current, value))
     if field == "function" and isinstance(value, str):
         key = function_key(value)
         kinds = {other.kind for other in plan.lines if function_key(other.function) == key}

@@ -299,6 +299,8 @@ def _choices(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
 
+#: Every attribute of a line but its phasing: a phasing is a year of columns (twelve months or four
+#: quarters), not one, and :mod:`models.phasing` describes it (the headers: :mod:`models.sheet_rows`).
 LINE_FIELDS: Final = (
     Field(
         "name",
@@ -878,8 +880,10 @@ def policy_from_settings(values: Mapping[str, object], **others: Any) -> Policy:
 
 
 def line_json(line: Line) -> dict[str, object]:
-    """One line as ``solve --json`` gives it: every field, and the row it came from."""
+    """One line as ``solve --json`` gives it: every field, its phasing, and the row it came from."""
     data = {f.attr: _json(getattr(line, f.attr)) for f in LINE_FIELDS}
+    # Twelve months or four quarters as read (see models.phasing), or None.
+    data["phasing"] = None if line.phasing is None else [_json(v) for v in line.phasing]
     data["source_row"] = line.source_row
     data["source_sheet"] = line.source_sheet
     data["source_file"] = line.source_file

@@ -21,10 +21,15 @@ from models.cells import CellValue
 
 __all__ = [
     "CURRENCY_HEADERS",
+    "MONTH_LABELS",
+    "QUARTER_LABELS",
     "TOTAL_HINT",
     "TOTAL_WORDS",
+    "YEAR_TOTAL_LABEL",
     "currency_of",
     "joined_header",
+    "period_labels",
+    "period_of",
     "side_by_side",
     "total_label",
     "total_of",
@@ -301,6 +306,22 @@ YEAR_TOTAL_HEADERS: Final = frozenset(
     {"fytotal", "total", "totalfy", "year", "yeartotal", "annual", "annualtotal", "fullyear", "gesamt",
      "jahr", "jahrestotal", "jahressumme", "annee", "totalannee", "anual", "totalanual", "ytotal"}
 )  # fmt: skip
+
+
+#: The headers Fulcrum writes for a year's periods (each read back by :func:`period_of`).
+MONTH_LABELS: Final = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+QUARTER_LABELS: Final = ("Q1", "Q2", "Q3", "Q4")
+#: The header Fulcrum writes for the year's total beside its periods (one of :data:`YEAR_TOTAL_HEADERS`).
+YEAR_TOTAL_LABEL: Final = "FY total"
+
+
+def period_labels(count: int) -> tuple[str, ...]:
+    """The headers of a year of ``count`` periods: twelve months or four quarters."""
+    if count == len(MONTH_LABELS):
+        return MONTH_LABELS
+    if count == len(QUARTER_LABELS):
+        return QUARTER_LABELS
+    raise ValueError(f"a year has 12 months or 4 quarters, not {count} periods")
 
 
 def period_of(header: CellValue) -> tuple[str, int] | None:

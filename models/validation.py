@@ -1,7 +1,8 @@
 """Whether a plan is sound: every problem at once, each naming where it is.
 
 A line's own values are checked against the bounds its fields have in the
-schema (:data:`models.schema.LINE_FIELDS`); then the rules that join lines:
+schema (:data:`models.schema.LINE_FIELDS`), and its phasing against its current spend
+(:func:`models.phasing.phasing_problem`); then the rules that join lines:
 names used twice, a floor above a cap, one kind per function, function rules
 and ratio rules that name functions the plan has, share bounds.
 """
@@ -16,6 +17,7 @@ from typing import Final
 from models.domain import Basis, Bound, Kind, Line, Plan, Policy, function_key, normalise_name
 from models.formats import money
 from models.issues import Issue
+from models.phasing import phasing_problem
 from models.schema import (
     BUDGET_SHEET,
     FUNCTIONS_SHEET,
@@ -78,6 +80,10 @@ def _line_issues(lines: Sequence[Line], columns: Mapping[str, str]) -> list[Issu
             if problem is not None:
                 shown = "" if problem == NOT_FINITE else f" {spec.edit_text(value)}"
                 issue(line, spec.attr, f"{spec.label}{shown} of {line.name!r} {problem}")
+        if line.phasing is not None:
+            problem = phasing_problem(line.name, line.phasing, line.current)
+            if problem is not None:
+                issue(line, "current", problem)
         if line.cap is not None and line.floor > line.cap:
             issue(
                 line,

@@ -43,9 +43,10 @@ from tests.conftest import ROOT, SAMPLE
 
 def test_every_line_attribute_has_one_field() -> None:
     attributes = [f.name for f in dataclasses.fields(Line) if f.compare]
+    # A line's phasing is a year of columns, not one: models.phasing describes it.
     fields = [f.attr for f in LINE_FIELDS]  # in the order the window and the workbook show them
     assert len(fields) == len(set(fields))
-    assert set(fields) == set(attributes)
+    assert {*fields, "phasing"} == set(attributes)
 
 
 def test_every_policy_attribute_has_one_setting() -> None:
@@ -255,7 +256,13 @@ def test_solve_json_sends_every_field_of_every_line() -> None:
     plan = read_plan(SAMPLE).plan
     assert plan is not None
     assert len(lines) == len(plan.lines)
-    assert set(lines[0]) == {f.attr for f in LINE_FIELDS} | {"source_row", "source_sheet", "source_file"}
+    assert set(lines[0]) == {f.attr for f in LINE_FIELDS} | {
+        "phasing",
+        "source_row",
+        "source_sheet",
+        "source_file",
+    }
+    assert lines[0]["phasing"] is None  # the sample plan is read without months
     assert lines[0]["source_sheet"] == "Budget"
     assert lines[0]["source_row"] == plan.lines[0].source_row
     assert set(data["plan"]["settings"]) == {s.attr for s in POLICY_SETTINGS}

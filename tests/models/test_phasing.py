@@ -1,0 +1,147 @@
+"""A line's phasing: checked against its current spend, stored, and an allocation spread over the
+year in its proportions, to the cent.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from models.domain import Kind, Line, Plan
+from models.edits import EditError, set_line_field
+from models.fields import header_key
+from models.phasing import phase, spread
+from models.project import Project, open_project, save_project
+from models.schema import line_json
+from models.serial import plan_from_data, to_data
+from models.sheet_rows import (
+    MONTH_LABELS,
+    QUARTER_LABELS,
+    YEAR_TOTAL_HEADERS,
+    YEAR_TOTAL_LABEL,
+    period_of,
+)
+from models.validation import validate
+
+#: A line spending most of its year in the fourth quarter.
+Q4_HEAVY = [10, 10, 10, 10, 10, 10, 10, 10, 10, 100, 200, 400]
+
+
+def _cents(value: float) -> int:
+    return round(value * 100)
+
+
+# -- the plan checks its phasing --------------------------------------------------------------
+
+
+def _line(phasing: tuple[float, ...] | None, current: float = 1200.0) -> Line:
+    return Line("Payroll", "HR", Kind.INTERNAL, current, phasing=phasing, source_row=4)
+
+
+def test_a_phasing_that_does_not_add_up_to_current_is_refused() -> None:
+    plan = Plan((_line((100.0,) * 12, current=1300.0),))
+    (issue,) = validate(plan, {"current": "D"})
+    assert issue.message == "The months of 'Payroll' add up to 1,200, not to its current spend 1,300"
+    assert (issue.row, issue.column) == (4, "D")
+    # Within rounding (half a unit), it adds up.
+    assert validate(Plan((_line((100.0,) * 12, current=1200.4),))) == []
+
+
+@pytest.mark.parametrize(
+    ("phasing", "message"),
+    [
+        ((100.0,) * 5, "The phasing of 'Payroll' has 5 periods; a year has 12 months or 4 quarters"),
+        ((400.0, 400.0, 600.0, -200.0), "Q4 -200 of 'Payroll' is negative"),
+        ((math.nan, 400.0, 400.0, 400.0), "Q1 of 'Payroll' is not a finite number"),
+        (
+            (300.0, 300.0, 300.0, 200.0),
+            "The quarters of 'Payroll' add up to 1,100, not to its current spend 1,200",
+        ),
+    ],
+)
+def test_a_phasing_is_checked_however_the_plan_was_built(phasing: tuple[float, ...], message: str) -> None:
+    assert [issue.message for issue in validate(Plan((_line(phasing),)))] == [message]
+
+
+def test_a_sound_phasing_passes() -> None:
+    assert validate(Plan((_line((300.0,) * 4), Line("Ads", "Acq", Kind.CUSTOMER, 5.0)))) == []
+
+
+def test_a_new_current_keeps_the_phasing_in_proportion() -> None:
+    plan = Plan((_line((100.0, 100.0, 400.0, 600.0)),))
+    changed = set_line_field(plan, 0, "current", 2400.0)
+    assert changed.lines[0].phasing == (200.0, 200.0, 800.0, 1200.0)
+    assert validate(changed) == []
+    # From 0 there are no proportions to keep: the line is no longer phased.
+    zero = Plan((_line((0.0,) * 4, current=0.0),))
+    assert set_line_field(zero, 0, "current", 100.0).lines[0].phasing is None
+    with pytest.raises(EditError):
+        set_line_field(plan, 0, "current", -5.0)
+
+
+def test_a_scaled_plan_scales_its_phasing() -> None:
+    plan = Plan((_line((100.0, 100.0, 400.0, 600.0)),)).scaled(1000.0)
+    assert plan.lines[0].phasing == (100_000.0, 100_000.0, 400_000.0, 600_000.0)
+    assert validate(plan) == []
+
+
+# -- stored: the project file and solve --json ------------------------------------------------
+
+
+def test_the_project_file_keeps_the_phasing(tmp_path: Path) -> None:
+    plan = Plan((_line(tuple(map(float, Q4_HEAVY)), current=790.0), Line("Ads", "Acq", Kind.CUSTOMER, 5.0)))
+    again = open_project(save_project(tmp_path / "p.fulcrum", Project(plan))).plan
+    assert again.lines == plan.lines
+    assert again.lines[0].phasing == tuple(map(float, Q4_HEAVY))
+    # A line stored before lines had a phasing reads as unphased.
+    old = to_data(plan)
+    for line in old["lines"]:
+        del line["phasing"]
+    assert [line.phasing for line in plan_from_data(old).lines] == [None, None]
+
+
+def test_solve_json_lines_carry_their_phasing() -> None:
+    data = line_json(_line((300.0, 300.0, 300.0, 300.0)))
+    assert data["phasing"] == [300.0, 300.0, 300.0, 300.0]
+    assert json.loads(json.dumps(data))["phasing"] == [300.0] * 4
+    assert line_json(_line(None))["phasing"] is None
+
+
+# -- the period headers ------------------------------------------------------------------------
+
+
+def test_period_labels_read_back_as_their_periods() -> None:
+    assert [period_of(label) for label in MONTH_LABELS] == [("month", n) for n in range(1, 13)]
+    assert [period_of(label) for label in QUARTER_LABELS] == [("quarter", n) for n in range(1, 5)]
+    assert header_key(YEAR_TOTAL_LABEL) in YEAR_TOTAL_HEADERS
+
+
+# -- an allocation spread over the year ---------------------------------------------------------
+
+
+@given(
+    amount=st.floats(0, 1e10, allow_nan=False),
+    weights=st.lists(st.one_of(st.just(0.0), st.floats(0, 1e9)), min_size=1, max_size=12),
+)
+def test_a_spread_adds_up_to_the_cent_and_each_period_is_within_a_cent(
+    amount: float, weights: list[float]
+) -> None:
+    parts = spread(amount, weights)
+    assert sum(_cents(p) for p in parts) == _cents(amount)
+    total = math.fsum(weights)
+    shares = [w / total for w in weights] if total > 0 else [1 / len(weights)] * len(weights)
+    for part, share in zip(parts, shares, strict=True):
+        assert abs(part - amount * share) < 0.01 + 1e-6 * amount
+
+
+def test_phase_keeps_the_plans_order_and_names() -> None:
+    plan = Plan((_line((300.0,) * 4), dataclasses.replace(_line(None, 5.0), name="Ads")))
+    phased = phase(plan, {"Payroll": 10.0})
+    assert [line.name for line in phased.lines] == ["Payroll", "Ads"]
+    assert phased.lines[1].total == 0.0 and phased.total == 10.0
