@@ -2,9 +2,10 @@
 
 Sheets: Summary, Allocation, Functions (the input columns Function, Kind,
 Floor, Cap followed by the function totals), Rules, Budget and Policy. The
-Budget, Functions and Policy sheets are workbook format v1, so an exported
-workbook imports back to the same plan. Money is written as numbers with
-number formats; text that Excel could take for a formula is marked as text.
+Budget, Functions and Policy sheets are workbook format v1 (the Budget with
+the lines' months or quarters when they have them), so an exported workbook
+imports back to the same plan. Money is written as numbers with number
+formats; text that Excel could take for a formula is marked as text.
 
 The file is written to a temporary name beside the target and moved into
 place, so a failed export never leaves a half-written workbook.
@@ -27,6 +28,7 @@ from models.atomic import replacing
 from models.compare import Compared, Comparison, Row
 from models.domain import Basis, Bound, Plan, function_key
 from models.insight import BalanceWarning, Frontier, PriceOfBalance
+from models.phasing import as_periods, periods_of
 from models.result import Result
 from models.schema import (
     BUDGET_SHEET,
@@ -38,6 +40,7 @@ from models.schema import (
     Unit,
     line_field,
 )
+from models.sheet_rows import YEAR_TOTAL_LABEL, period_labels
 from models.xlsx_block import FORMULA_START, BlockSheet
 
 __all__ = ["ExportError", "write_comparison", "write_frontier", "write_result"]
@@ -149,6 +152,11 @@ def _write_summary(out: _Book, plan: Plan, result: Result | None) -> None:
         sheet.merge_range(r + 1, 0, r + 6, 5, "", out.wrap)
         out.put(sheet, r + 1, 0, result.explanation.text, out.wrap)
 
+
+#: The Budget sheet's column of current spend.
+_CURRENT_COLUMN = [f.attr for f in LINE_FIELDS].index("current")
+#: The width of a month's or a quarter's column.
+_PERIOD_WIDTH = 13
 
 #: The Budget columns the Allocation sheet starts with.
 _ALLOCATION_FIELDS = tuple(
@@ -266,11 +274,29 @@ def _write_rules(out: _Book, result: Result) -> None:
 
 
 def _write_budget(out: _Book, plan: Plan) -> None:
-    """Every line field (:data:`models.schema.LINE_FIELDS`), one column each."""
+    """Every line field (:data:`models.schema.LINE_FIELDS`), one column each, and the lines' phasing.
+
+    A plan with phased lines gets a column per period after the fields, and
+    its Current column is headed as the year's total beside them (as the
+    reader takes a total column beside months); an unphased line leaves its
+    periods blank. Every phased line quarterly: four quarters; else twelve
+    months, a quarterly line's quarters each split evenly over their months.
+    """
     headers = [f.label for f in LINE_FIELDS]
-    sheet = out.sheet(BUDGET_SHEET, headers, [f.width for f in LINE_FIELDS], block=True)
+    widths = [f.width for f in LINE_FIELDS]
+    formats = _formats(out, LINE_FIELDS)
     rows = _line_cells(plan, LINE_FIELDS)
-    _write_block(out, sheet, rows, _formats(out, LINE_FIELDS))
+    count = periods_of(plan)
+    if count is not None:
+        headers[_CURRENT_COLUMN] = YEAR_TOTAL_LABEL
+        headers += period_labels(count)
+        widths += [_PERIOD_WIDTH] * count
+        formats += [out.money] * count
+        for line, row in zip(plan.lines, rows, strict=True):
+            if line.phasing is not None:
+                row.extend(as_periods(line.phasing, count))
+    sheet = out.sheet(BUDGET_SHEET, headers, widths, block=True)
+    _write_block(out, sheet, rows, formats)
 
 
 def _write_policy(out: _Book, plan: Plan) -> None:

@@ -55,6 +55,7 @@ from models.mapping import (
     SkippedRow,
     header_text,
 )
+from models.phasing import MONTHS, sums_to
 from models.rates import RATE_COLUMNS, RATE_SHEETS, Rates, currency_code
 from models.schema import (
     BUDGET_COLUMNS,
@@ -1218,18 +1219,34 @@ class _BudgetReader:
         return _Cell(self.reader, self.grid, self._row, where, LABELS[fld])
 
     def _read_periods(self, r: int, values: list[CellValue], typed: dict[str, Any]) -> None:
-        """The year from the months or quarters: their sum, or a check of the total read as Current."""
+        """The year from the months or quarters: their sum, or a check of the total read as Current.
+
+        The periods are kept as the line's phasing. A line with a year's total
+        and every period blank is read unphased (and said).
+        """
         width = len(values)
+        if (
+            "current" in self._columns
+            and typed["current"] is not None
+            and all(
+                is_blank(values[c] if c < width else None) and self.grid.blank_cause(r, c) is None
+                for c in self._periods
+            )
+        ):
+            kind = "months" if len(self._periods) == MONTHS else "quarters"
+            self.reader.notes.append(
+                f"Budget row {r + 1}: no {kind}, only the year's total: the line is not phased"
+            )
+            return
         amounts = [read(values[c] if c < width else None) for c, read in self._period_readers]
         if any(a is None for a in amounts):
             typed["current"] = None
             return
+        typed["phasing"] = tuple(amounts)
         year = math.fsum(amounts)
         if "current" not in self._columns:
             typed["current"] = year
-        elif typed["current"] is not None and not math.isclose(
-            typed["current"], year, rel_tol=1e-9, abs_tol=0.5
-        ):
+        elif typed["current"] is not None and not sums_to(amounts, typed["current"]):
             self.reader.issue(
                 self.grid.name,
                 r,

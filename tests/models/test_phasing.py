@@ -1,5 +1,5 @@
-"""A line's phasing: checked against its current spend, stored, and an allocation spread over the
-year in its proportions, to the cent.
+"""A line's phasing: kept from monthly and quarterly columns, checked against its current spend,
+stored, written back, and an allocation spread over the year in its proportions, to the cent.
 """
 
 from __future__ import annotations
@@ -8,17 +8,20 @@ import dataclasses
 import json
 import math
 from pathlib import Path
+from typing import Any
 
+import openpyxl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.domain import Kind, Line, Plan
+from models.domain import Kind, Line, Plan, Policy
 from models.edits import EditError, set_line_field
+from models.export import write_result
 from models.fields import header_key
-from models.phasing import phase, spread
+from models.phasing import as_periods, phase, spread
 from models.project import Project, open_project, save_project
-from models.schema import line_json
+from models.schema import LINE_FIELDS, line_json
 from models.serial import plan_from_data, to_data
 from models.sheet_rows import (
     MONTH_LABELS,
@@ -28,13 +31,100 @@ from models.sheet_rows import (
     period_of,
 )
 from models.validation import validate
+from models.workbook import ImportReport, read_plan
+from planner.solve import solve
+from tests.conftest import write_book
 
-#: A line spending most of its year in the fourth quarter.
+MONTHS = list(MONTH_LABELS)
+QUARTERS = list(QUARTER_LABELS)
+#: A line spending most of its year in the fourth quarter, one spending evenly, one spending nothing.
 Q4_HEAVY = [10, 10, 10, 10, 10, 10, 10, 10, 10, 100, 200, 400]
+EVEN = [50] * 12
+
+
+def _read(path: Path) -> ImportReport:
+    report = read_plan(path)
+    assert report.ok, report.issues
+    assert report.plan is not None
+    return report
+
+
+def _plan(report: ImportReport) -> Plan:
+    assert report.plan is not None
+    return report.plan
+
+
+def _rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
+    book = openpyxl.load_workbook(path, data_only=True)
+    return [tuple(row) for row in book[sheet].iter_rows(values_only=True)]
 
 
 def _cents(value: float) -> int:
     return round(value * 100)
+
+
+def _monthly_book(tmp_path: Path) -> Path:
+    return write_book(
+        tmp_path / "monthly.xlsx",
+        {
+            "Budget": [
+                ["Line", "Function", *MONTHS],
+                ["Holiday campaign", "Acquisition", *Q4_HEAVY],
+                ["Payroll", "HR", *EVEN],
+                ["Pilot", "Loyalty", *[0] * 12],
+            ]
+        },
+    )
+
+
+# -- reading: the periods are kept ---------------------------------------------------------
+
+
+def test_months_are_kept_as_the_lines_phasing(tmp_path: Path) -> None:
+    plan = _plan(_read(_monthly_book(tmp_path)))
+    campaign, payroll, pilot = plan.lines
+    assert campaign.phasing == tuple(map(float, Q4_HEAVY))
+    assert campaign.current == sum(Q4_HEAVY)
+    assert payroll.phasing == (50.0,) * 12
+    assert pilot.phasing == (0.0,) * 12 and pilot.current == 0
+
+
+def test_quarters_are_kept_as_four_periods(tmp_path: Path) -> None:
+    path = write_book(
+        tmp_path / "q.xlsx",
+        {"Budget": [["Line", "Function", *QUARTERS], ["Ads", "Acquisition", 100, 100, 200, 600]]},
+    )
+    (line,) = _plan(_read(path)).lines
+    assert line.phasing == (100.0, 100.0, 200.0, 600.0)
+    assert line.current == 1000
+
+
+def test_a_year_total_beside_the_months_is_current_and_the_months_its_phasing(tmp_path: Path) -> None:
+    path = write_book(
+        tmp_path / "fy.xlsx",
+        {"Budget": [["Line", "Function", *MONTHS, "FY total"], ["Ads", "Acquisition", *Q4_HEAVY, 790]]},
+    )
+    (line,) = _plan(_read(path)).lines
+    assert line.current == 790
+    assert line.phasing == tuple(map(float, Q4_HEAVY))
+
+
+def test_a_line_with_only_a_year_total_is_read_unphased_and_said(tmp_path: Path) -> None:
+    path = write_book(
+        tmp_path / "fy.xlsx",
+        {
+            "Budget": [
+                ["Line", "Function", *QUARTERS, "FY total"],
+                ["Ads", "Acquisition", 100, 100, 200, 600, 1000],
+                ["Rent", "Facilities", None, None, None, None, 500],
+            ]
+        },
+    )
+    report = _read(path)
+    ads, rent = _plan(report).lines
+    assert ads.phasing == (100.0, 100.0, 200.0, 600.0)
+    assert rent.phasing is None and rent.current == 500
+    assert "Budget row 3: no quarters, only the year's total: the line is not phased" in report.notes
 
 
 # -- the plan checks its phasing --------------------------------------------------------------
@@ -113,13 +203,63 @@ def test_solve_json_lines_carry_their_phasing() -> None:
     assert line_json(_line(None))["phasing"] is None
 
 
-# -- the period headers ------------------------------------------------------------------------
+# -- written back: the plan workbook reads back to the same plan ------------------------------
 
 
 def test_period_labels_read_back_as_their_periods() -> None:
     assert [period_of(label) for label in MONTH_LABELS] == [("month", n) for n in range(1, 13)]
     assert [period_of(label) for label in QUARTER_LABELS] == [("quarter", n) for n in range(1, 5)]
     assert header_key(YEAR_TOTAL_LABEL) in YEAR_TOTAL_HEADERS
+
+
+def test_a_monthly_plan_written_reads_back_the_same(tmp_path: Path) -> None:
+    plan = _plan(_read(_monthly_book(tmp_path)))
+    path = write_result(tmp_path / "out.xlsx", plan, solve(plan))
+    header = _rows(path, "Budget")[0]
+    current = [f.attr for f in LINE_FIELDS].index("current")
+    assert header[current] == YEAR_TOTAL_LABEL and list(header[-12:]) == MONTHS
+    again = _plan(_read(path))
+    assert again.lines == plan.lines
+    assert [line.phasing for line in again.lines] == [line.phasing for line in plan.lines]
+
+
+def test_a_plan_of_phased_and_unphased_lines_reads_back_the_same(tmp_path: Path) -> None:
+    lines = (
+        _line((100.0, 200.0, 300.0, 600.0)),
+        Line("Rent", "Facilities", Kind.INTERNAL, 500.0, floor=100.0),
+        Line("Ads", "Acquisition", Kind.CUSTOMER, 0.0, phasing=(0.0,) * 4),
+    )
+    plan = Plan(lines, Policy(total_budget=2000.0))
+    path = write_result(tmp_path / "mixed.xlsx", plan, None)
+    rows = _rows(path, "Budget")
+    assert list(rows[0][-4:]) == QUARTERS
+    assert rows[2][-4:] == (None,) * 4  # Rent: the periods left blank
+    again = _read(path)
+    assert _plan(again).lines == plan.lines
+    assert any("no quarters, only the year's total" in note for note in again.notes)
+
+
+def test_quarters_among_months_are_written_split_evenly(tmp_path: Path) -> None:
+    quarterly = Line("Ads", "Acquisition", Kind.CUSTOMER, 1200.0, phasing=(300.0, 0.0, 300.0, 600.0))
+    monthly = _line(tuple(map(float, Q4_HEAVY)), current=790.0)
+    plan = Plan((monthly, quarterly))
+    again = _plan(_read(write_result(tmp_path / "mixed.xlsx", plan, None)))
+    assert again.lines[0] == monthly
+    assert again.lines[1].phasing == (
+        100.0,
+        100.0,
+        100.0,
+        0.0,
+        0.0,
+        0.0,
+        100.0,
+        100.0,
+        100.0,
+        200.0,
+        200.0,
+        200.0,
+    )
+    assert as_periods(quarterly.phasing or (), 12) == again.lines[1].phasing
 
 
 # -- an allocation spread over the year ---------------------------------------------------------

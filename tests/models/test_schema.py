@@ -128,9 +128,17 @@ def _value(draw: st.DrawFn, spec: Field | Setting, *, optional: bool) -> Any:
     raise AssertionError(f"no strategy for {unit}")
 
 
+def _phasing(draw: st.DrawFn, periods: int) -> tuple[float, ...]:
+    """A year of months or quarters, some of them 0 (a line spending in Q4 only)."""
+    amounts = st.one_of(st.just(0.0), _excel(1, 1e8), st.integers(1, 10**8).map(float))
+    return tuple(draw(st.lists(amounts, min_size=periods, max_size=periods)))
+
+
 @st.composite
 def plans(draw: st.DrawFn) -> Plan:
     count = draw(st.integers(1, 8))
+    #: The plan's lines are read by month, by quarter, or without either (some lines may lack them).
+    periods = draw(st.sampled_from([None, 12, 4]))
     names = draw(st.lists(_NAME, min_size=count, max_size=count, unique_by=lambda n: n.casefold()))
     lines = []
     for row, name in enumerate(names, start=2):
@@ -143,6 +151,9 @@ def plans(draw: st.DrawFn) -> Plan:
                 values[spec.attr] = spec.default if drawn is None and not optional else drawn
         if values["cap"] is not None and values["floor"] > values["cap"]:
             values["floor"], values["cap"] = values["cap"], values["floor"]
+        if periods is not None and draw(st.integers(0, 3)):
+            values["phasing"] = _phasing(draw, periods)
+            values["current"] = math.fsum(values["phasing"])
         lines.append(Line(**values, source_row=row))
     used = list(dict.fromkeys(line.function for line in lines))  # the order the Functions sheet has
     rules = []
