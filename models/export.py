@@ -1,11 +1,12 @@
 """Writing a plan and its result to an .xlsx workbook.
 
-Sheets: Summary, Allocation, Functions (the input columns Function, Kind,
-Floor, Cap followed by the function totals), Rules, Budget and Policy. The
-Budget, Functions and Policy sheets are workbook format v1 (the Budget with
-the lines' months or quarters when they have them), so an exported workbook
-imports back to the same plan. Money is written as numbers with number
-formats; text that Excel could take for a formula is marked as text.
+Sheets: Summary, Allocation, Phasing (each line's allocation over the
+months or quarters, in the proportions of its current spend), Functions
+(the input columns Function, Kind, Floor, Cap followed by the function
+totals), Rules, Budget and Policy. The Budget, Functions and Policy sheets
+are workbook format v1 (the Budget with the lines' months or quarters when
+they have them), so an exported workbook imports back to the same plan. Money is written as numbers with
+number formats; text that Excel could take for a formula is marked as text.
 
 The file is written to a temporary name beside the target and moved into
 place, so a failed export never leaves a half-written workbook.
@@ -22,13 +23,14 @@ from typing import Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 from models.atomic import replacing
 from models.compare import Compared, Comparison, Row
 from models.domain import Basis, Bound, Plan, function_key
 from models.insight import BalanceWarning, Frontier, PriceOfBalance
-from models.phasing import as_periods, periods_of
+from models.phasing import as_periods, periods_of, phase
 from models.result import Result
 from models.schema import (
     BUDGET_SHEET,
@@ -41,7 +43,7 @@ from models.schema import (
     line_field,
 )
 from models.sheet_rows import YEAR_TOTAL_LABEL, period_labels
-from models.xlsx_block import FORMULA_START, BlockSheet
+from models.xlsx_block import FORMULA_START, BlockSheet, Formula
 
 __all__ = ["ExportError", "write_comparison", "write_frontier", "write_result"]
 
@@ -235,6 +237,39 @@ def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
     sheet.autofilter(0, 0, total - 1, len(headers) - 1)
 
 
+def _write_phasing(out: _Book, plan: Plan, result: Result) -> None:
+    """Each line's allocation over the year, in the proportions of its current phasing (:func:`phase`).
+
+    Columns: Line, Function, how the line is spread, one per period, and the
+    line's total (its allocation to the cent); a totals row; then notes that
+    say how the money was spread and which lines were spread evenly.
+    """
+    phased = phase(plan, result.allocation)
+    count = len(phased.labels)
+    headers = ("Line", "Function", "Spread by", *phased.labels, "Total")
+    widths = (30, 20, 24, *([_PERIOD_WIDTH] * count), 15)
+    sheet = out.sheet("Phasing", headers, widths, block=True)
+    first, last = xl_col_to_name(3), xl_col_to_name(2 + count)
+    rows: list[list[object]] = [
+        [
+            line.name,
+            line.function,
+            line.how.value,
+            *line.periods,
+            Formula(f"=SUM({first}{r}:{last}{r})", line.total),
+        ]
+        for r, line in enumerate(phased.lines, start=2)
+    ]
+    _write_block(out, sheet, rows, [None, None, None, *([out.money] * (count + 1))])
+    total = len(rows) + 1
+    sheet.write_string(total, 0, "Total", out.bold)
+    for col, value in enumerate((*phased.totals, phased.total), start=3):
+        letter = xl_col_to_name(col)
+        sheet.write_formula(total, col, f"=SUM({letter}2:{letter}{total})", out.bold_money, value)
+    for r, note in enumerate(phased.notes, start=total + 2):
+        sheet.write_string(r, 0, note)
+
+
 def _write_functions(out: _Book, plan: Plan, result: Result | None) -> None:
     headers = ("Function", "Kind", "Floor", "Cap", "Current", "Allocated", "Change", "Change %", "Share")
     sheet = out.sheet(FUNCTIONS_SHEET, headers, (24, 10, 18, 18, 15, 15, 15, 10, 10))
@@ -355,6 +390,7 @@ def write_result(
         _write_summary(out, plan, result)
         if result is not None and result.is_optimal:
             _write_allocation(out, plan, result)
+            _write_phasing(out, plan, result)
         _write_functions(out, plan, result)
         if result is not None and result.rules:
             _write_rules(out, result)

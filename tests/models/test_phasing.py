@@ -1,5 +1,5 @@
-"""A line's phasing: kept from monthly and quarterly columns, checked against its current spend,
-stored, written back, and an allocation spread over the year in its proportions, to the cent.
+"""A line's phasing: kept from monthly and quarterly columns, checked, stored, written back, and the
+allocation spread over the year in the same proportions, to the cent.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from models.export import write_result
 from models.fields import header_key
 from models.phasing import as_periods, phase, spread
 from models.project import Project, open_project, save_project
+from models.result import Result, Status
 from models.schema import LINE_FIELDS, line_json
 from models.serial import plan_from_data, to_data
 from models.sheet_rows import (
@@ -61,6 +62,10 @@ def _rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
 
 def _cents(value: float) -> int:
     return round(value * 100)
+
+
+def _result(allocation: dict[str, float]) -> Result:
+    return Result(Status.OPTIMAL, allocation=allocation)
 
 
 def _monthly_book(tmp_path: Path) -> Path:
@@ -262,7 +267,106 @@ def test_quarters_among_months_are_written_split_evenly(tmp_path: Path) -> None:
     assert as_periods(quarterly.phasing or (), 12) == again.lines[1].phasing
 
 
-# -- an allocation spread over the year ---------------------------------------------------------
+# -- the Phasing sheet: the allocation over the year -------------------------------------------
+
+
+def _phasing_sheet(path: Path) -> tuple[list[Any], dict[str, tuple[Any, ...]], tuple[Any, ...], list[str]]:
+    rows = _rows(path, "Phasing")
+    header = list(rows[0])
+    total_at = next(n for n, row in enumerate(rows) if row[0] == "Total")
+    lines = {str(row[0]): row for row in rows[1:total_at]}
+    notes = [str(row[0]) for row in rows[total_at + 1 :] if row[0] is not None]
+    return header, lines, rows[total_at], notes
+
+
+def test_the_export_phases_each_allocation_like_its_current_months(tmp_path: Path) -> None:
+    plan = _plan(_read(_monthly_book(tmp_path)))
+    result = solve(plan)
+    assert result.is_optimal
+    path = write_result(tmp_path / "result.xlsx", plan, result)
+    header, rows, totals, notes = _phasing_sheet(path)
+    assert header == ["Line", "Function", "Spread by", *MONTHS, "Total"]
+    for line in plan.lines:
+        row = rows[line.name]
+        months, total = row[3:15], row[15]
+        allocated = result.allocation[line.name]
+        # The line's total is its allocation to the cent, and its months add up to it exactly.
+        assert _cents(total) == _cents(allocated)
+        assert sum(_cents(m) for m in months) == _cents(allocated)
+        weights = line.phasing if line.current > 0 and line.phasing else (1.0,) * 12
+        exact = [allocated * w / math.fsum(weights) for w in weights]
+        assert all(abs(m - e) <= 0.01 + 1e-9 for m, e in zip(months, exact, strict=True))
+    campaign = rows["Holiday campaign"]
+    assert campaign[2] == "months"
+    # Q4-heavy: December gets 40 times January's share, as its current spend does.
+    assert campaign[14] == pytest.approx(40 * campaign[3], abs=0.5)
+    assert rows["Pilot"][2] == "evenly: current is 0"
+    assert any("Pilot" in note and "spread evenly" in note for note in notes)
+    # The totals row adds up each month and the year.
+    for k in range(3, 16):
+        assert _cents(totals[k]) == sum(_cents(row[k]) for row in rows.values())
+    assert _cents(totals[15]) == sum(_cents(a) for a in result.allocation.values())
+    book = openpyxl.load_workbook(path)
+    assert book["Phasing"]["D2"].number_format.startswith("#,##0.00")
+
+
+def test_odd_cents_go_to_the_largest_remainders(tmp_path: Path) -> None:
+    plan = Plan((_line((0.0,) * 9 + (100.0, 200.0, 300.0), current=600.0),))
+    path = write_result(tmp_path / "cents.xlsx", plan, _result({"Payroll": 1000.01}))
+    _header, rows, _totals, _notes = _phasing_sheet(path)
+    assert rows["Payroll"][3:16] == (*(0.0,) * 9, 166.67, 333.34, 500.0, 1000.01)
+
+
+def test_a_quarterly_plan_is_phased_by_quarter(tmp_path: Path) -> None:
+    plan = Plan((_line((100.0, 100.0, 400.0, 600.0)),))
+    path = write_result(tmp_path / "q.xlsx", plan, _result({"Payroll": 2400.0}))
+    header, rows, _totals, _notes = _phasing_sheet(path)
+    assert header == ["Line", "Function", "Spread by", *QUARTERS, "Total"]
+    assert rows["Payroll"][2:] == ("quarters", 200.0, 200.0, 800.0, 1200.0, 2400.0)
+
+
+def test_quarters_among_months_are_split_evenly_and_said(tmp_path: Path) -> None:
+    plan = Plan(
+        (
+            _line(tuple(map(float, Q4_HEAVY)), current=790.0),
+            Line("Ads", "Acquisition", Kind.CUSTOMER, 1200.0, phasing=(300.0, 0.0, 300.0, 600.0)),
+        )
+    )
+    path = write_result(tmp_path / "mixed.xlsx", plan, _result({"Payroll": 790.0, "Ads": 2400.0}))
+    header, rows, _totals, notes = _phasing_sheet(path)
+    assert header[3:15] == MONTHS
+    assert rows["Ads"][2] == "quarters, each split evenly over its months"
+    assert rows["Ads"][3:16] == (
+        200.0,
+        200.0,
+        200.0,
+        0.0,
+        0.0,
+        0.0,
+        200.0,
+        200.0,
+        200.0,
+        400.0,
+        400.0,
+        400.0,
+        2400.0,
+    )
+    assert any("Lines read by quarter (Ads)" in note and "split evenly" in note for note in notes)
+
+
+def test_a_plan_without_phasing_is_spread_evenly_and_says_so(tmp_path: Path) -> None:
+    plan = Plan((Line("Rent", "Facilities", Kind.INTERNAL, 500.0), Line("Ads", "Acq", Kind.CUSTOMER, 700.0)))
+    path = write_result(tmp_path / "even.xlsx", plan, _result({"Rent": 1200.0, "Ads": 100.0}))
+    header, rows, _totals, notes = _phasing_sheet(path)
+    assert header[3:15] == MONTHS
+    assert rows["Rent"][2:] == ("evenly: no phasing", *(100.0,) * 12, 1200.0)
+    assert rows["Ads"][3:15] == (8.34, 8.34, 8.34, 8.34, *(8.33,) * 8)
+    assert any(note.startswith("No line has a phasing") for note in notes)
+
+
+def test_no_phasing_sheet_without_an_allocation(tmp_path: Path) -> None:
+    plan = Plan((_line((300.0,) * 4),))
+    assert "Phasing" not in openpyxl.load_workbook(write_result(tmp_path / "p.xlsx", plan, None)).sheetnames
 
 
 @given(
