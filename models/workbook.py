@@ -661,7 +661,7 @@ class _BudgetReader:
         header_row, columns = header
         self._columns = columns
         self._header_at = header_row
-        used = set(columns.values())
+        used = set(columns.values()) | set(self._periods)
         for c, value in enumerate(self.grid.rows[header_row]):
             if c not in used and isinstance(value, str) and value.strip():
                 self.reader.notes.append(
@@ -785,6 +785,8 @@ class _BudgetReader:
             for attr in _MONEY_FIELDS:
                 if type(typed[attr]) is float:
                     typed[attr] *= rate
+            if typed.get("phasing") is not None:
+                typed["phasing"] = tuple(amount * rate for amount in typed["phasing"])
         return True
 
     def layout(self, status: str = SheetStatus.LINES, reason: str = "", lines: int = 0) -> None:

@@ -111,3 +111,19 @@ def test_what_cannot_be_converted_with_certainty_is_refused(
     report = read_plan(make_book({"Budget": [["Line", "Function", "Current"], *rows], "Rates": rates}))
     assert report.plan is None
     assert any(said in issue.message for issue in report.issues), report.issues
+
+
+def test_months_in_another_currency_are_converted_with_their_year(make_book: MakeBook) -> None:
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    budget: list[list[Any]] = [
+        ["Line", "Function", "Currency", *months],
+        ["Payroll", "HR", "GBP", *[100] * 11, 900],
+        ["Ads", "Acquisition", "EUR", *[10] * 12],
+    ]
+    report = read_plan(make_book({"Budget": budget, "Rates": RATES}))
+    plan = _plan(report)
+    payroll, ads = plan.lines
+    assert payroll.current == pytest.approx(2000 * 1.17)
+    assert payroll.phasing == pytest.approx((117.0,) * 11 + (1053.0,))
+    assert ads.phasing == pytest.approx((10.0,) * 12)
+    assert not any("'Jan') is not used" in note for note in report.notes)
