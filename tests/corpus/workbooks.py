@@ -1237,6 +1237,35 @@ def _sheets_per_country_currencies(d: Path) -> tuple[list[Path], Expected]:
     return [book.save(d / "countries.xlsx")], Refused(("currenc", "exchange"))
 
 
+@case("several_currencies_with_rates_sheet")
+def _several_currencies_with_rates_sheet(d: Path) -> tuple[list[Path], Expected]:
+    items = budget("several_currencies_with_rates_sheet")
+    rows: list[list[Any]] = [["Line", "Function", "Current"]]
+    rows += [
+        [i.name, i.function, f"{i.current:,.0f} {'CHF' if n % 2 else 'EUR'}"] for n, i in enumerate(items)
+    ]
+    book = Book()
+    book.sheet("Budget", rows)
+    book.sheet("Rates", [["Currency", "Rate"], ["EUR", 1], ["CHF", 0.875]])
+    converted = [replace(i, current=i.current * (0.875 if n % 2 else 1)) for n, i in enumerate(items)]
+    return [book.save(d / "dach_rates.xlsx")], Loads.of(converted)
+
+
+@case("sheets_per_country_with_fx_sheet")
+def _sheets_per_country_with_fx_sheet(d: Path) -> tuple[list[Path], Expected]:
+    uk = budget("sheets_per_country_with_fx_sheet uk", functions=("HR", "IT", "Customer service"))
+    de_items = budget(
+        "sheets_per_country_with_fx_sheet de", "de", functions=("Personal", "IT", "Kundenservice")
+    )
+    book = Book()
+    book.sheet("UK (GBP)", [["Line", "Function", "Current (£)"], *plain_rows(uk)])
+    book.sheet("Germany (EUR)", [["Line", "Function", "Current (€)"], *plain_rows(de_items)])
+    book.sheet("FX rates", [["Währung", "Kurs"], ["GBP", 1.25], ["EUR", 1]])
+    converted = [replace(i, current=i.current * 1.25) for i in uk] + de_items
+    # The IT lines of both countries are two departments' lines by the same name: distinct by sheet.
+    return [book.save(d / "countries_fx.xlsx")], Loads.of(converted)
+
+
 @case("files_department_submissions_full_columns")
 def _files_department_submissions_full_columns(d: Path) -> tuple[list[Path], Expected]:
     items = budget("files_department_submissions_full_columns", cents=True)
