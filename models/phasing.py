@@ -129,6 +129,10 @@ def spread(amount: float, weights: Sequence[float]) -> tuple[float, ...]:
 def _spread_cents(cents: int, weights: Sequence[float]) -> list[int]:
     if not weights:
         raise ValueError("an amount is spread over at least one period")
+    if all(w == weights[0] for w in weights) and weights[0] > 0:
+        # Even weights (a line without phasing): equal remainders, the cents left to the earliest periods.
+        whole, left = divmod(cents, len(weights))
+        return [whole + 1] * left + [whole] * (len(weights) - left)
     ratios = [float(w).as_integer_ratio() for w in weights]
     # Finite floats are fractions over powers of two: the largest denominator is a common one.
     common = max(den for _num, den in ratios)
