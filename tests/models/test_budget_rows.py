@@ -378,3 +378,28 @@ def test_a_line_read_from_a_workbook_cannot_be_renamed_like_a_total(make_book: M
     plan = _loaded(_read(make_book, [HEADER, ["Payroll", "HR", 600]]))
     with pytest.raises(EditError, match="reads as a total row"):
         set_line_field(plan, 0, "name", "Total")
+
+
+def test_collapsed_outline_detail_rows_are_lines(tmp_path: Path) -> None:
+    """Excel's Data > Group collapsed: the detail rows are hidden, and still the budget's lines."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "Budget"
+    for row in [
+        HEADER,
+        ["Payroll", "HR", 600],
+        ["Recruiting", "HR", 400],
+        ["HR total", "HR", 1000],
+        ["Servers", "IT", 700],
+        ["IT total", "IT", 700],
+    ]:
+        sheet.append(row)
+    for r in (2, 3, 5):
+        sheet.row_dimensions[r].outlineLevel = 1
+        sheet.row_dimensions[r].hidden = True
+    path = tmp_path / "collapsed.xlsx"
+    book.save(path)
+    plan = _loaded(read_plan(path))
+    assert [line.name for line in plan.lines] == ["Payroll", "Recruiting", "Servers"]
+    assert plan.current_total == 1700
