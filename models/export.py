@@ -9,19 +9,32 @@ they have them), so an exported workbook imports back to the same plan. Money is
 number formats; text that Excel could take for a formula is marked as text.
 
 The file is written to a temporary name beside the target and moved into
-place, so a failed export never leaves a half-written workbook.
+place, so a failed export never leaves a half-written workbook. An export
+never replaces a file the plan was read from (:func:`refuse_sources`); one
+written through a symbolic link replaces the file the link points to; a new
+file gets the permissions any new file gets (the umask), and one written over
+an existing file keeps that file's.
+
+Every text Fulcrum writes (cells, headers, sheet names, chart titles and
+series names) is written as text: a chart's title or series name is a
+reference to a cell that holds it, never text xlsxwriter could take for a
+formula, and control characters are removed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
+import os
+import re
+import stat
+from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
+from xlsxwriter.exceptions import XlsxWriterException
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
@@ -45,7 +58,14 @@ from models.schema import (
 from models.sheet_rows import YEAR_TOTAL_LABEL, period_labels
 from models.xlsx_block import FORMULA_START, BlockSheet, Formula
 
-__all__ = ["ExportError", "write_comparison", "write_frontier", "write_result"]
+__all__ = [
+    "ExportError",
+    "refuse_sources",
+    "same_file",
+    "write_comparison",
+    "write_frontier",
+    "write_result",
+]
 
 MONEY = "#,##0.00;[Red]-#,##0.00"
 PERCENT = "0.0%"
@@ -56,12 +76,54 @@ class ExportError(Exception):
     """The workbook could not be written; the message says why and where."""
 
 
+#: Characters no text in a workbook may hold (XML 1.0 refuses most; Excel refuses the file).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _clean(text: str) -> str:
+    """``text`` without control characters (a line break and a tab are kept)."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: one path once links are followed, or one file (a hard link)."""
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return False
+
+
+def refuse_sources(
+    target: str | Path, sources: Iterable[str | Path], failure: Callable[[str], Exception] = ExportError
+) -> None:
+    """Raise ``failure`` when ``target`` is one of ``sources`` (the files a plan was read from).
+
+    Writing over a source would lose what Fulcrum does not write back (other
+    sheets, formulas, formatting): the file is left as it is.
+    """
+    for source in sources:
+        if same_file(target, source):
+            shown = "" if Path(source).name == Path(target).name else f" ({Path(source).name})"
+            raise failure(
+                f"{target} is the file the plan was read from{shown}: it is left as it is; "
+                "choose another name for the output"
+            )
+
+
 class _Book:
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         self.book = book
-        self.header = book.add_format(
-            {"bold": True, "bg_color": "#1F3A5F", "font_color": "#FFFFFF", "border": 1, "text_wrap": True}
-        )
+        header = {
+            "bold": True,
+            "bg_color": "#1F3A5F",
+            "font_color": "#FFFFFF",
+            "border": 1,
+            "text_wrap": True,
+        }
+        self.header = book.add_format(header)
+        self.header_quoted = book.add_format({**header, "quote_prefix": True})
         self.money = book.add_format({"num_format": MONEY})
         self.percent = book.add_format({"num_format": PERCENT})
         self.price = book.add_format({"num_format": PRICE})
@@ -81,17 +143,25 @@ class _Book:
     ) -> Worksheet:
         sheet = self.book.add_worksheet(name, worksheet_class=BlockSheet if block else None)
         for col, (title, width) in enumerate(zip(headers, widths, strict=True)):
-            sheet.write_string(0, col, title, self.header)
+            self.head(sheet, 0, col, title)
             sheet.set_column(col, col, width)
         sheet.freeze_panes(1, 0)
         sheet.set_row(0, 30)
         return sheet
+
+    def head(self, sheet: Worksheet, row: int, col: int, title: str) -> None:
+        """A header cell: text, marked as text when Excel could take it for a formula."""
+        title = _clean(title)
+        sheet.write_string(
+            row, col, title, self.header_quoted if title.startswith(FORMULA_START) else self.header
+        )
 
     def put(self, sheet: Worksheet, row: int, col: int, value: Any, fmt: Format | None = None) -> None:
         """One cell: text never becomes a formula, numbers keep their format."""
         if value is None:
             return
         if isinstance(value, str):
+            value = _clean(value)
             if value.startswith(FORMULA_START):
                 sheet.write_string(row, col, value, self.quoted)
             else:
@@ -117,7 +187,7 @@ def _write_summary(out: _Book, plan: Plan, result: Result | None) -> None:
     sheet = out.book.add_worksheet("Summary")
     sheet.set_column(0, 0, 34)
     sheet.set_column(1, 1, 22)
-    sheet.write_string(0, 0, f"Fulcrum plan: {plan.name}", out.title)
+    out.put(sheet, 0, 0, f"Fulcrum plan: {plan.name}", out.title)
     rows: list[tuple[str, object, Format | None]] = [
         ("Exported", dt.datetime.now().strftime("%Y-%m-%d %H:%M"), None),
         ("Lines", float(len(plan.lines)), None),
@@ -267,7 +337,7 @@ def _write_phasing(out: _Book, plan: Plan, result: Result) -> None:
         letter = xl_col_to_name(col)
         sheet.write_formula(total, col, f"=SUM({letter}2:{letter}{total})", out.bold_money, value)
     for r, note in enumerate(phased.notes, start=total + 2):
-        sheet.write_string(r, 0, note)
+        out.put(sheet, r, 0, note)
 
 
 def _write_functions(out: _Book, plan: Plan, result: Result | None) -> None:
@@ -346,13 +416,20 @@ def _write_policy(out: _Book, plan: Plan) -> None:
             r += 1
 
 
-def _write_atomically(path: str | Path, fill: Callable[[_Book], None]) -> Path:
-    """Build a workbook with ``fill`` in a temporary file beside ``path``, then move it into place."""
+def _write_atomically(path: str | Path, fill: Callable[[_Book], None], sources: Iterable[str | Path]) -> Path:
+    """Build a workbook with ``fill`` in a temporary file beside ``path``, then move it into place.
+
+    ``path`` must not be one of ``sources``; written through a symbolic
+    link, the file the link points to is replaced (the link stays).
+    """
     target = Path(path)
     if target.suffix.lower() != ".xlsx":
         raise ExportError(f"{target.name}: the export must be an .xlsx file")
+    refuse_sources(target, sources)
+    real = Path(os.path.realpath(target)) if target.is_symlink() else target
     try:
-        with replacing(target, suffix=".xlsx", failure=ExportError) as temp:
+        with replacing(real, suffix=".xlsx", failure=ExportError) as temp:
+            _take_mode(temp, real)
             book = xlsxwriter.Workbook(
                 str(temp),
                 {
@@ -367,7 +444,27 @@ def _write_atomically(path: str | Path, fill: Callable[[_Book], None]) -> Path:
             book.close()
     except OSError as error:
         raise ExportError(f"{target}: cannot be written ({error.strerror or error})") from None
+    except XlsxWriterException as error:  # FileCreateError: the disk is full, the file cannot be made
+        cause = error.args[0] if error.args else error
+        reason = cause.strerror if isinstance(cause, OSError) and cause.strerror else str(cause)
+        raise ExportError(f"{target}: cannot be written ({reason})") from None
     return target
+
+
+def _take_mode(temp: Path, target: Path) -> None:
+    """Give the temporary file the permissions the export should have.
+
+    Over an existing file: that file's. Else those of any new file, as the
+    umask (and a folder's default access list) leaves them: the temporary
+    file is made again as a plain new file.
+    """
+    try:
+        mode = stat.S_IMODE(target.stat().st_mode)
+    except FileNotFoundError:
+        temp.unlink()
+        os.close(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+    else:
+        os.chmod(temp, mode)
 
 
 def write_result(
@@ -377,11 +474,13 @@ def write_result(
     *,
     price: PriceOfBalance | None = None,
     warnings: Sequence[BalanceWarning] | None = None,
+    sources: Iterable[str | Path] = (),
 ) -> Path:
     """Write the plan (and its result, if any) to ``path``; raise :class:`ExportError` on failure.
 
     With ``price`` and ``warnings``, the workbook also has the ``Price of
-    balance`` and ``Balance check`` sheets.
+    balance`` and ``Balance check`` sheets. ``sources`` are the files the
+    plan was read from, which the export refuses to replace.
     """
     if result is not None and not all(math.isfinite(v) for v in result.allocation.values()):
         raise ExportError(f"{Path(path).name}: the allocation holds a value that is not a finite number")
@@ -401,7 +500,7 @@ def write_result(
         _write_budget(out, plan)
         _write_policy(out, plan)
 
-    return _write_atomically(path, fill)
+    return _write_atomically(path, fill, sources)
 
 
 def _write_price(out: _Book, price: PriceOfBalance) -> None:
@@ -442,8 +541,13 @@ def _write_warnings(out: _Book, warnings: Sequence[BalanceWarning]) -> None:
         out.put(sheet, r, 2, ", ".join(warning.lines), out.wrap)
 
 
-def write_frontier(path: str | Path, plan: Plan, frontier: Frontier) -> Path:
-    """The balance frontier's points and a native chart of impact against internal share."""
+def write_frontier(
+    path: str | Path, plan: Plan, frontier: Frontier, *, sources: Iterable[str | Path] = ()
+) -> Path:
+    """The balance frontier's points and a native chart of impact against internal share.
+
+    ``sources``: the files the plan was read from, which the export refuses to replace.
+    """
 
     def fill(out: _Book) -> None:
         headers = ("Internal share", "Status", "Customer impact", "Internal impact", "Total impact", "Note")
@@ -466,23 +570,26 @@ def write_frontier(path: str | Path, plan: Plan, frontier: Frontier) -> Path:
         out.put(
             sheet, note + 2, 0, "Knee: the point farthest from the line joining the two ends of the curve"
         )
+        # The chart's title is the text of a cell, so a plan's name is never read as a formula.
+        title = note + 4
+        out.put(sheet, title, 0, f"Balance frontier: {plan.name}", out.bold)
         if last:
             chart = out.book.add_chart({"type": "scatter", "subtype": "straight_with_markers"})
-            for column, name in ((2, "Customer impact"), (4, "Total impact")):
+            for column in (2, 4):
                 chart.add_series(
                     {
-                        "name": name,
+                        "name": ["Frontier", 0, column],
                         "categories": ["Frontier", 1, 0, last, 0],
                         "values": ["Frontier", 1, column, last, column],
                     }
                 )
-            chart.set_title({"name": f"Balance frontier: {plan.name}"})
+            chart.set_title({"name": ["Frontier", title, 0]})
             chart.set_x_axis({"name": "Internal share", "num_format": "0%"})
             chart.set_y_axis({"name": "Impact", "num_format": "#,##0"})
             chart.set_size({"width": 760, "height": 420})
             sheet.insert_chart(1, 7, chart)
 
-    return _write_atomically(path, fill)
+    return _write_atomically(path, fill, sources)
 
 
 _SHEET_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\\\", "_"))
@@ -493,7 +600,7 @@ def _sheet_names(names: Sequence[str], reserved: Sequence[str]) -> list[str]:
     used = {r.casefold() for r in reserved}
     result = []
     for name in names:
-        base = (name.translate(_SHEET_FORBIDDEN).strip("' ") or "Scenario")[:31]
+        base = (_clean(name).translate(_SHEET_FORBIDDEN).strip("' ") or "Scenario")[:31]
         candidate, n = base, 2
         while candidate.casefold() in used:
             suffix = f" ({n})"
@@ -503,8 +610,17 @@ def _sheet_names(names: Sequence[str], reserved: Sequence[str]) -> list[str]:
     return result
 
 
-def write_comparison(path: str | Path, scenarios: Sequence[Compared], comparison: Comparison) -> Path:
-    """Scenarios side by side with deltas and a chart, then one sheet per scenario."""
+def write_comparison(
+    path: str | Path,
+    scenarios: Sequence[Compared],
+    comparison: Comparison,
+    *,
+    sources: Iterable[str | Path] = (),
+) -> Path:
+    """Scenarios side by side with deltas and a chart, then one sheet per scenario.
+
+    ``sources``: the files the plans were read from, which the export refuses to replace.
+    """
 
     def fill(out: _Book) -> None:
         sheets = _sheet_names(comparison.names, ["Side by side"])
@@ -512,7 +628,7 @@ def write_comparison(path: str | Path, scenarios: Sequence[Compared], comparison
         for sheet_name, item in zip(sheets, scenarios, strict=True):
             _write_scenario_sheet(out, sheet_name, item)
 
-    return _write_atomically(path, fill)
+    return _write_atomically(path, fill, sources)
 
 
 def _write_side_by_side(out: _Book, comparison: Comparison) -> None:
@@ -566,10 +682,11 @@ def _write_side_by_side(out: _Book, comparison: Comparison) -> None:
         r += 1
     if comparison.functions:
         chart = out.book.add_chart({"type": "column"})
-        for k, name in enumerate(names):
+        for k in range(n):
+            # The series' name is the scenario's header cell, so a name is never read as a formula.
             chart.add_series(
                 {
-                    "name": name,
+                    "name": ["Side by side", 0, 2 + k],
                     "categories": ["Side by side", first_function, 0, last_function, 0],
                     "values": ["Side by side", first_function, 2 + k, last_function, 2 + k],
                 }

@@ -34,7 +34,7 @@ _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f]")
 
 @dataclass(frozen=True, slots=True)
 class Formula:
-    """A formula and the value it computes, saved so readers need not calculate."""
+    """A formula (``=SUM(A1:A3)``) and the value it computes, saved so readers need not calculate."""
 
     text: str
     value: float
@@ -144,7 +144,8 @@ class BlockSheet(Worksheet):  # type: ignore[misc]
                     append(f"{start}{texts[c]}>{'yes' if value else 'no'}</t></is></c>")
                 elif kind is Formula:
                     append(
-                        f"{start}{numbers[c][:-3]}<f>{_escape(value.text)}</f><v>{_number(value.value)}</v></c>"
+                        f"{start}{numbers[c][:-3]}<f>{_escape(value.text.removeprefix('='))}</f>"
+                        f"<v>{_number(value.value)}</v></c>"
                     )
                 else:
                     append(f"{start}{numbers[c]}{_number(value)}</v></c>")
