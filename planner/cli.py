@@ -8,25 +8,30 @@
     fulcrum project FILE.fulcrum --replace DEPT.xlsx [--replace ...]
 
 Exit status: 0 for an optimal plan, 1 for an infeasible one, 2 for bad
-input, 3 when the solver fails or runs out of time or the output cannot be
-written.
+input (an output that names one of the input files included), 3 when the
+solver fails or runs out of time, the output cannot be written (a full
+disk, a pipe closed early), or anything else goes wrong; never a traceback.
+Control characters in what is printed are shown escaped (``\x1b``).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import math
+import os
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from models.compare import Compared, Comparison, compare
-from models.consolidate import read_plans
+from models.consolidate import read_plans, workbooks_in
 from models.domain import Objective, Plan, function_key
-from models.export import ExportError, write_comparison, write_frontier, write_result
+from models.export import ExportError, refuse_sources, write_comparison, write_frontier, write_result
 from models.formats import money, percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.issues import Issue
@@ -168,6 +173,9 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
 
 
 def _solve_command(args: argparse.Namespace) -> int:
+    sources = _sources(args.plan, args.replace, [args.mapping])
+    if not _output_allowed(args.out, sources, args.json):
+        return EXIT_CODES[Status.INVALID_INPUT]
     plan, report = _read_or_report(args.plan, args.json, args.mapping)
     if plan is not None and args.replace:
         plan, report = _replaced_or_report(plan, report, args.replace, args.json)
@@ -179,7 +187,7 @@ def _solve_command(args: argparse.Namespace) -> int:
     price = price_of_balance(plan, result, solver=SolverName(args.solver)) if result.is_optimal else None
     warnings = balance_check(plan, result)
     if args.out and not _exported(
-        lambda: write_result(args.out, plan, result, price=price, warnings=warnings)
+        lambda: write_result(args.out, plan, result, price=price, warnings=warnings, sources=sources)
     ):
         code = 3
     if args.json:
@@ -247,12 +255,15 @@ def frontier_json(frontier: Frontier) -> dict[str, Any]:
 
 
 def _frontier_command(args: argparse.Namespace) -> int:
+    sources = _sources(args.plan, [args.mapping])
+    if not _output_allowed(args.out, sources, args.json):
+        return EXIT_CODES[Status.INVALID_INPUT]
     plan, _report = _read_or_report(args.plan, args.json, args.mapping)
     if plan is None:
         return EXIT_CODES[Status.INVALID_INPUT]
     frontier = balance_frontier(plan, args.points)
     code = 0 if frontier.points else EXIT_CODES[Status.INFEASIBLE]
-    if args.out and not _exported(lambda: write_frontier(args.out, plan, frontier)):
+    if args.out and not _exported(lambda: write_frontier(args.out, plan, frontier, sources=sources)):
         code = 3
     if args.json:
         print(json.dumps(frontier_json(frontier)))
@@ -413,10 +424,38 @@ def _exported(write: Callable[[], object]) -> bool:
     except ExportError as error:
         print(f"Export failed: {error}", file=sys.stderr)
         return False
+    except OSError as error:  # a file written directly (an import mapping): a full disk, no permission
+        where = f"{error.filename}: " if error.filename else ""
+        print(f"Export failed: {where}cannot be written ({error.strerror or error})", file=sys.stderr)
+        return False
+    return True
+
+
+def _sources(*groups: Iterable[str | None]) -> list[Path]:
+    """The files a command reads: the workbooks named (a folder: its workbooks), mappings, projects."""
+    named = [Path(item) for group in groups for item in group if item]
+    return [*named, *workbooks_in([p for p in named if p.is_dir()])]
+
+
+def _output_allowed(out: str | None, sources: Sequence[Path], as_json: bool = False) -> bool:
+    """Whether ``out`` may be written: not one of the files read (said on standard error, and as JSON)."""
+    if not out:
+        return True
+    try:
+        refuse_sources(out, sources)
+    except ExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        if as_json:
+            issue = Issue("", None, None, str(error))
+            print(json.dumps(result_json(Result(Status.INVALID_INPUT, issues=(issue,), message=str(error)))))
+        return False
     return True
 
 
 def _compare_command(args: argparse.Namespace) -> int:
+    sources = _sources(args.plans)
+    if not _output_allowed(args.out, sources, args.json):
+        return EXIT_CODES[Status.INVALID_INPUT]
     items: list[Compared] = []
     names: set[str] = set()
     for path in args.plans:
@@ -430,7 +469,7 @@ def _compare_command(args: argparse.Namespace) -> int:
         items.append(Compared(name, plan, solve(plan, solver=SolverName(args.solver))))
     comparison = compare(items)
     code = 0
-    if args.out and not _exported(lambda: write_comparison(args.out, items, comparison)):
+    if args.out and not _exported(lambda: write_comparison(args.out, items, comparison, sources=sources)):
         code = 3
     if args.json:
         print(json.dumps({"scenarios": [_scenario_json(item) for item in items]}))
@@ -469,6 +508,9 @@ def _print_comparison(comparison: Comparison, out: TextIO) -> None:
 
 
 def _project_command(args: argparse.Namespace) -> int:
+    sources = _sources([args.project], args.replace)
+    if args.export and not _output_allowed(args.out, sources, args.json):
+        return EXIT_CODES[Status.INVALID_INPUT]
     try:
         project = open_project(args.project)
     except ProjectError as error:
@@ -486,7 +528,7 @@ def _project_command(args: argparse.Namespace) -> int:
             print("--export needs --out FILE.xlsx", file=sys.stderr)
             return 2
         result = scenario.result if scenario.result is not None else solve(scenario.plan)
-        if not _exported(lambda: write_result(args.out, scenario.plan, result)):
+        if not _exported(lambda: write_result(args.out, scenario.plan, result, sources=sources)):
             return 3
         print(f"Scenario {scenario.name!r} written to {args.out}")
         return 0
@@ -562,6 +604,8 @@ def layout_json(report: ImportReport) -> dict[str, Any]:
 
 
 def _inspect_command(args: argparse.Namespace) -> int:
+    if not _output_allowed(args.save_mapping, _sources(args.plan, [args.mapping]), args.json):
+        return EXIT_CODES[Status.INVALID_INPUT]
     try:
         chosen = _mapping(args.mapping)
     except MappingError as error:
@@ -668,7 +712,84 @@ def parser() -> argparse.ArgumentParser:
     return root
 
 
+#: Characters a terminal would act on rather than show: controls (but a tab and a line break), bidi overrides.
+_UNSHOWN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shown(text: str) -> str:
+    """``text`` with every character a terminal would act on written as an escape (``\\x1b``)."""
+    return _UNSHOWN.sub(_escape, text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+class _Shown(io.TextIOBase):
+    """A text stream that writes through to another, with :func:`shown` applied."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self.stream = stream
+
+    def write(self, text: str) -> int:
+        self.stream.write(shown(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+    def fileno(self) -> int:
+        return self.stream.fileno()
+
+    def isatty(self) -> bool:
+        return self.stream.isatty()
+
+
+def _failed(args: argparse.Namespace, message: str) -> int:
+    """An unexpected failure: a message on standard error (and a JSON object with ``--json``), exit 3."""
+    print(f"fulcrum: {message}", file=sys.stderr)
+    if getattr(args, "json", False):
+        if args.command == "solve":
+            data = result_json(Result(Status.ERROR, message=message))
+        else:
+            data = {"status": Status.ERROR.value, "message": message}
+        print(json.dumps(data))
+    return EXIT_CODES[Status.ERROR]
+
+
+def _quiet(stream: TextIO) -> None:
+    """Send what is left of ``stream`` nowhere (its reader is gone), so exiting stays quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, stream.fileno())
+        finally:
+            os.close(devnull)
+    except (OSError, ValueError):  # a stream with no file behind it
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _Shown(sys.stdout), _Shown(sys.stderr)
+    try:
+        code = _run(argv)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _quiet(streams[0])
+        print(
+            "fulcrum: the output was cut short: whatever reads it stopped reading (a pipe closed early)",
+            file=sys.stderr,
+        )
+        return EXIT_CODES[Status.ERROR]
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = parser().parse_args(argv)
     handler = getattr(args, "handler", None)
     if handler is None:
@@ -678,6 +799,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args))
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        raise
+    except Exception as error:  # the last line of defence: a message and exit 3, never a traceback
+        return _failed(args, f"an unexpected error stopped the command ({type(error).__name__}: {error})")
 
 
 if __name__ == "__main__":
