@@ -27,6 +27,7 @@ __all__ = [
     "read_number",
     "read_text",
     "show",
+    "unprintable",
 ]
 
 CellValue = str | int | float | bool | dt.date | dt.datetime | dt.time | dt.timedelta | None
@@ -259,8 +260,24 @@ def read_bool(value: CellValue, what: str = "yes or no") -> bool:
     raise CellError(f"{show(value)} is not {what}")
 
 
+#: Control characters: a workbook cannot hold them and a terminal acts on them (line breaks and
+#: tabs in a name are read as spaces before this is asked).
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def unprintable(text: str) -> str | None:
+    """What is wrong with a name holding a control character (``\\x01``), or None when it holds none."""
+    found = _CONTROL.search(text)
+    if found is None:
+        return None
+    return (
+        f"{text!r} holds the control character U+{ord(found.group()):04X}, which no name may hold "
+        "(a workbook cannot keep it): remove it"
+    )
+
+
 def read_text(value: CellValue, what: str = "a name") -> str:
-    """A name: text, or a number used as a name (cost centre 4100)."""
+    """A name: text, or a number used as a name (cost centre 4100); never one with a control character."""
     if isinstance(value, bool | dt.date | dt.time | dt.timedelta):
         raise CellError(f"{show(value)} is not {what}")
     if isinstance(value, float):
@@ -268,4 +285,7 @@ def read_text(value: CellValue, what: str = "a name") -> str:
     text = " ".join(str(value).split())
     if text.upper() in ERROR_VALUES:
         raise CellError(f"the cell holds the error {text}, not {what}")
+    problem = unprintable(text)
+    if problem is not None:
+        raise CellError(problem)
     return text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from models.cells import unprintable
 from models.domain import Plan
 from models.project import Project, Scenario, now
 from models.result import Result
@@ -57,6 +58,9 @@ def _check_new_name(project: Project, name: str, *, allow: str | None = None) ->
     name = name.strip()
     if not name:
         raise ScenarioError("A scenario needs a name")
+    problem = unprintable(name)
+    if problem is not None:
+        raise ScenarioError(f"Scenario name {problem}")
     clash = next((s for s in project.scenarios if s.name.casefold() == name.casefold()), None)
     if clash is not None and clash.name != allow:
         raise ScenarioError(f"There is already a scenario named {clash.name!r}")

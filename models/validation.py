@@ -5,6 +5,14 @@ schema (:data:`models.schema.LINE_FIELDS`), and its phasing against its current 
 (:func:`models.phasing.phasing_problem`); then the rules that join lines:
 names used twice, a floor above a cap, one kind per function, function rules
 and ratio rules that name functions the plan has, share bounds.
+
+Limits of what is solved (the README states them): no amount of money (a
+line's current spend, floor, cap or half-return, the total budget, a
+function's floor or cap) above :data:`MAX_AMOUNT`, and a total budget at most
+:data:`MAX_BUDGET_MULTIPLE` times the current spend. Beyond them the solver's
+tolerances swallow the differences between lines and an allocation would be
+reported as optimal when it is not. No name (of a line or a function) holds
+a control character.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Final
 
+from models.cells import unprintable
 from models.domain import Basis, Bound, Kind, Line, Plan, Policy, function_key, normalise_name
 from models.formats import money
 from models.issues import Issue
@@ -26,17 +35,43 @@ from models.schema import (
     POLICY_SETTINGS,
     POLICY_SHEET,
     RANGES,
+    Unit,
     setting,
 )
 from models.sheet_rows import TOTAL_HINT, total_label
 
-__all__ = ["validate"]
+__all__ = ["MAX_AMOUNT", "MAX_BUDGET_MULTIPLE", "validate"]
+
+#: The largest amount of money solved: a thousand million million (10^15), whatever the currency.
+MAX_AMOUNT: Final = 1e15
+#: The most the total budget may be, as a multiple of the current spend (when there is any).
+MAX_BUDGET_MULTIPLE: Final = 1e6
 
 #: Amounts as validation messages quote them: exact to the cent.
 _exact = partial(money, decimals=2, trim=True)
 #: The fields whose values have bounds of their own.
 _BOUNDED: Final = tuple((f, *RANGES[f.minimum]) for f in LINE_FIELDS if f.minimum is not None)
 _BOUNDED_SETTINGS: Final = tuple(s for s in POLICY_SETTINGS if s.minimum is not None)
+#: The line fields that are amounts of money.
+_AMOUNTS: Final = tuple(f for f in LINE_FIELDS if f.unit is Unit.MONEY)
+
+
+def _amount(value: float) -> str:
+    """An amount as a message quotes it: to the cent, or in powers of ten when it is vast."""
+    return _exact(value) if abs(value) < 1e18 else f"{value:.3g}"
+
+
+def _too_large(value: float) -> str:
+    return f"{_amount(value)} is above {_amount(MAX_AMOUNT)}, the largest amount Fulcrum solves"
+
+
+def _sum(values: Sequence[float]) -> float | None:
+    """The sum, or None when it is not a finite number."""
+    try:
+        total = math.fsum(values)
+    except (OverflowError, ValueError):
+        return None
+    return total if math.isfinite(total) else None
 
 
 def _line_issues(lines: Sequence[Line], columns: Mapping[str, str]) -> list[Issue]:
@@ -65,6 +100,14 @@ def _line_issues(lines: Sequence[Line], columns: Mapping[str, str]) -> list[Issu
             seen[key] = line
         if not line.function.strip():
             issue(line, "function", f"Line {line.name!r} has no function")
+        for attr, label in (("name", "Line name"), ("function", "Function")):
+            problem = unprintable(getattr(line, attr))
+            if problem is not None:
+                issue(line, attr, f"{label} {problem}")
+        for spec in _AMOUNTS:
+            value = getattr(line, spec.attr)
+            if type(value) is float and MAX_AMOUNT < value < math.inf:
+                issue(line, spec.attr, f"{spec.label} of {line.name!r}: {_too_large(value)}")
         if TOTAL_HINT.search(line.name) and total_label(line.name, functions) is not None:
             issue(
                 line,
@@ -105,6 +148,29 @@ def _setting_issues(policy: Policy) -> list[Issue]:
     return issues
 
 
+def _budget_issues(plan: Plan) -> list[Issue]:
+    """The total budget against the largest amount and against the current spend."""
+    budget = plan.policy.total_budget
+    if budget is None or not math.isfinite(budget) or budget < 0:
+        return []
+    label = setting("total_budget").label
+    if budget > MAX_AMOUNT:
+        return [Issue(POLICY_SHEET, None, None, f"{label}: {_too_large(budget)}")]
+    current = _sum([line.current for line in plan.lines])
+    if current is not None and current > 0 and budget > MAX_BUDGET_MULTIPLE * current:
+        return [
+            Issue(
+                POLICY_SHEET,
+                None,
+                None,
+                f"{label} {_amount(budget)} is more than {MAX_BUDGET_MULTIPLE:,.0f} times the current "
+                f"spend ({_amount(current)}): an allocation that large cannot be solved reliably; "
+                "check the budget's unit (thousands, millions)",
+            )
+        ]
+    return []
+
+
 def validate(plan: Plan, columns: Mapping[str, str] | None = None) -> list[Issue]:
     """Every problem with the plan, each naming where it is.
 
@@ -127,6 +193,7 @@ def _validate(plan: Plan, columns: Mapping[str, str]) -> list[Issue]:
         issues.append(Issue(BUDGET_SHEET, None, None, "The plan has no lines"))
     policy = plan.policy
     issues += _setting_issues(policy)
+    issues += _budget_issues(plan)
     smin, smax = policy.internal_share_min, policy.internal_share_max
     if smin is not None and smax is not None and smin > smax:
         low, high = setting("internal_share_min"), setting("internal_share_max")
@@ -160,6 +227,9 @@ def _function_issues(plan: Plan) -> list[Issue]:
                 )
             )
         kinds.setdefault(key, (line.kind, line))
+    current_total = _sum([line.current for line in plan.lines])
+    if current_total is None:  # an amount beyond the limit, said on its line
+        return issues
     budget = plan.budget
     current = plan.function_current()
     seen: set[str] = set()
@@ -179,6 +249,8 @@ def _function_issues(plan: Plan) -> list[Issue]:
                 issues.append(
                     Issue(*where, f"The {label} of {rule.function} ({bound.describe()}) is negative")
                 )
+            elif bound.basis is Basis.AMOUNT and bound.value > MAX_AMOUNT:
+                issues.append(Issue(*where, f"The {label} of {rule.function}: {_too_large(bound.value)}"))
             elif bound.basis is Basis.BUDGET and bound.value > 1:
                 issues.append(
                     Issue(

@@ -30,6 +30,7 @@ __all__ = ["FORMULA_START", "BlockSheet", "Formula"]
 FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 _XML_ESCAPES: Final = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_LITERAL_ESCAPE: Final = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +42,11 @@ class Formula:
 
 
 def _escape(text: str) -> str:
+    """Text as XML, with Excel's escapes: a control character as ``_xHHHH_``, and text that reads
+    as such an escape (``_x0041_``) with its underscore escaped, so it is read back as written."""
     text = text.translate(_XML_ESCAPES)
-    if _CONTROL.search(text):
+    if "_x" in text or _CONTROL.search(text):
+        text = _LITERAL_ESCAPE.sub(r"_x005F\1", text)
         text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     return text
 
