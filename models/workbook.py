@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -551,7 +551,7 @@ class _Totals:
         notes.append(f"Budget row {r + 1}{f' ({label!r})' if label else ''} is {why} and is skipped")
         figure = self.current(values)
         covered = function if isinstance(function, str) and function.strip() else total_of(label, functions)
-        since_last = math.fsum(line.current for line in self.lines[self._last_total :])
+        since_last = _sum(line.current for line in self.lines[self._last_total :])
         self._last_total = len(self.lines)
         if figure is None:
             return
@@ -570,6 +570,14 @@ class _Totals:
             f"but {what} add up to "
             f"{money(total, 2, trim=True)}: check for a line missing, or a line that is not a line"
         )
+
+
+def _sum(amounts: Iterable[float]) -> float:
+    """The exact sum, or infinity for amounts too large to add (refused at their cells by validation)."""
+    try:
+        return math.fsum(amounts)
+    except OverflowError:
+        return math.inf
 
 
 _TOTAL_SEARCH: Final = TOTAL_HINT.search
@@ -1245,7 +1253,7 @@ class _BudgetReader:
             typed["current"] = None
             return
         typed["phasing"] = tuple(amounts)
-        year = math.fsum(amounts)
+        year = _sum(amounts)
         if "current" not in self._columns:
             typed["current"] = year
         elif typed["current"] is not None and not sums_to(amounts, typed["current"]):

@@ -520,6 +520,7 @@ class Session:
             return False
         plan, target = self.plan, Path(path)
         known = (self.price, self.warnings) if self.insight_plan == plan else None
+        sources = self.sources()
 
         def export(_progress: Progress) -> str:
             from models.export import write_result
@@ -528,33 +529,43 @@ class Session:
                 price_of_balance(plan, result) if result.is_optimal else None,
                 balance_check(plan, result),
             )
-            return str(write_result(target, plan, result, price=price, warnings=warnings))
+            return str(write_result(target, plan, result, price=price, warnings=warnings, sources=sources))
 
         self.executor.submit(export, self._on_exported, kind="export")
         return True
+
+    def sources(self) -> tuple[Path, ...]:
+        """The files the plan was read from (and the project), which no export may write over."""
+        found = [p for p in (self.path, self.project_path) if p is not None]
+        if self.path is not None:
+            folder = self.path if self.path.is_dir() else self.path.parent
+            found += [
+                folder / name for name in {line.source_file for line in self.plan.lines if line.source_file}
+            ]
+        return tuple(found)
 
     def export_frontier(self, path: str | Path) -> bool:
         frontier, plan = self.frontier, self.plan
         if frontier is None or self.frontier_plan != plan:
             self.message.emit(MESSAGES["stale_frontier"])
             return False
-        target = Path(path)
+        target, sources = Path(path), self.sources()
 
         def export(_progress: Progress) -> str:
             from models.export import write_frontier
 
-            return str(write_frontier(target, plan, frontier))
+            return str(write_frontier(target, plan, frontier, sources=sources))
 
         self.executor.submit(export, self._on_exported, kind="export")
         return True
 
     def export_comparison(self, path: str | Path, items: list[Compared], comparison: Comparison) -> None:
-        target = Path(path)
+        target, sources = Path(path), self.sources()
 
         def work(_progress: Progress) -> str:
             from models.export import write_comparison
 
-            return str(write_comparison(target, items, comparison))
+            return str(write_comparison(target, items, comparison, sources=sources))
 
         self.executor.submit(work, self._on_exported)
 

@@ -403,3 +403,13 @@ def test_collapsed_outline_detail_rows_are_lines(tmp_path: Path) -> None:
     plan = _loaded(read_plan(path))
     assert [line.name for line in plan.lines] == ["Payroll", "Recruiting", "Servers"]
     assert plan.current_total == 1700
+
+
+def test_amounts_too_large_to_add_above_a_total_row_are_refused_at_their_cells(make_book: MakeBook) -> None:
+    report = _read(
+        make_book,
+        [HEADER, ["Payroll", "HR", 1e308], ["Recruiting", "HR", 1e308], ["HR total", "HR", 2e300]],
+    )
+    assert report.plan is None
+    assert {(i.row, i.column) for i in report.issues} >= {(2, "C"), (3, "C")}
+    assert not any("damaged" in i.message for i in report.issues)

@@ -521,3 +521,21 @@ def test_a_saved_plan_whose_kinds_now_disagree_says_what_to_fix(session: Session
     session.apply_edit(set_line_field(session.plan, 1, "kind", Kind.INTERNAL), "Laptops are internal")
     session.solve()
     assert session.result is not None and session.result.is_optimal
+
+
+def test_an_export_over_the_workbook_the_plan_came_from_is_refused(session: Session, tmp_path: Path) -> None:
+    from models.export import ExportError
+
+    source = tmp_path / "plan.xlsx"
+    source.write_bytes(SAMPLE.read_bytes())
+    events = Recorder(session)
+    session.open_workbook(source)
+    session.solve()
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(source)
+    for target in (source, link):
+        # The window shows the executor's failure as "Export failed" with this message.
+        with pytest.raises(ExportError, match="is the file the plan was read from"):
+            session.export_result(target)
+        assert source.read_bytes() == SAMPLE.read_bytes()
+    assert not events.args("exported")
