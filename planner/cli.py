@@ -172,6 +172,18 @@ def _print_summary(plan: Plan, result: Result, out: TextIO) -> None:
             print(f"  - {rule.description}: {rule.shadow_price:.4f}", file=out)
 
 
+def _print_reading(report: ImportReport, out: TextIO) -> None:
+    """Where the lines were read from, and what the reader settled that the user should check."""
+    read = [sheet for sheet in report.layout.sheets if sheet.status == SheetStatus.LINES and sheet.lines]
+    files = {sheet.file for sheet in read}
+    for sheet in read:
+        where = f"{sheet.file}, " if len(files) > 1 else ""
+        hidden = " (a hidden sheet)" if sheet.hidden else ""
+        print(f"Read {sheet.lines:,} lines from {where}sheet {sheet.sheet!r}{hidden}", file=out)
+    for question in report.layout.questions:
+        print(f"Check: {question}", file=out)
+
+
 def _solve_command(args: argparse.Namespace) -> int:
     sources = _sources(args.plan, args.replace, [args.mapping])
     if not _output_allowed(args.out, sources, args.json):
@@ -196,6 +208,7 @@ def _solve_command(args: argparse.Namespace) -> int:
         data["warnings"] = warnings_json(warnings)
         print(json.dumps(data))
     else:
+        _print_reading(report, sys.stderr)
         _print_summary(plan, result, sys.stdout)
         if price is not None:
             print(

@@ -254,3 +254,22 @@ def test_main_py_runs_every_command_of_the_command_line() -> None:
 
     (commands,) = (a for a in parser()._actions if isinstance(a, argparse._SubParsersAction))
     assert set(commands.choices) <= COMMANDS
+
+
+def test_solve_says_where_the_lines_came_from_and_what_to_check(tmp_path: Path) -> None:
+    path = write_book(
+        tmp_path / "pack.xlsx",
+        {
+            "Budget": [
+                ["Line", "Function", "FY24 Budget", "FY25 Budget"],
+                ["Payroll", "HR", 9, 6],
+                ["Ads", "Ads", 1, 4],
+            ],
+            "Draft": [["Line", "Function", "Current"], ["Payroll", "HR", 999]],
+        },
+    )
+    done = run("solve", str(path))
+    assert done.returncode == 0, done.stderr
+    assert "Read 2 lines from sheet 'Budget'" in done.stderr
+    assert "Check: Budget: Current is read from column D ('FY25 Budget'), the latest year" in done.stderr
+    assert "Payroll" in done.stdout
