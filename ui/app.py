@@ -51,9 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         window.solve_blocking()
 
     if args.screenshot is None and not args.startup_probe:
-        recovery = window.session.untitled_recovery
-        if recovery.exists():
-            window.session.offer_recovery(recovery)
+        window.session.recover()  # unsaved work of untitled windows gone (a crash)
     if args.screenshot is not None:
         window.resize(*SCREENSHOT_SIZE)
         window.show()

@@ -173,7 +173,10 @@ class ProjectController(QObject):
 
 
 def untitled_recovery() -> Path:
-    """Where unsaved work of a project never saved is written: the application's data folder."""
+    """Where unsaved work of projects never saved is written: the application's data folder.
+
+    Each window writes beside this path, in a file named by its session.
+    """
     folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation) or str(
         Path.home()
     )

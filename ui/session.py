@@ -16,6 +16,7 @@ history is not at its clean mark.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +30,18 @@ from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_che
 from models.issues import Issue
 from models.mapping import ImportMapping
 from models.project import Project, ProjectError, ProjectLock, open_project, save_project, save_recovery
+from models.recovery import (
+    RECOVERY_SUFFIX,
+    claim,
+    discard,
+    new_session_id,
+    orphans,
+    read_writer,
+    recovery_file,
+    release,
+    write_owner,
+    writer_alive,
+)
 from models.resubmit import Resubmission, read_resubmission, replace_lines
 from models.result import Fix, Result, Status
 from models.scenarios import (
@@ -93,16 +106,20 @@ MESSAGES: Final = {
     ),
     "replaced_nothing": "{name} changes nothing: its department's lines are as they were",
 }
-RECOVERY_SUFFIX: Final = ".recovery"
 
 _Outcome = TypeVar("_Outcome")
 #: What to do with unsaved changes: "save", "discard" or "cancel".
 Answer = str
 
 
-def recovery_path(project: Path) -> Path:
-    """Where unsaved work of ``project`` is written."""
-    return project.with_name(project.name + RECOVERY_SUFFIX)
+def recovery_path(project: Path, session: str) -> Path:
+    """Where the window of ``session`` writes its unsaved work of ``project``."""
+    return recovery_file(project, session)
+
+
+def _untitled_base(template: Path) -> Path:
+    """The name the recovery files of projects never saved are made from (``untitled.fulcrum``)."""
+    return template.with_name(template.name.removesuffix(RECOVERY_SUFFIX))
 
 
 def _capitalised(text: str) -> str:
@@ -114,8 +131,17 @@ class Session:
 
     def __init__(self, executor: Executor | None = None, *, untitled_recovery: Path | None = None) -> None:
         self.executor: Executor = executor or SyncExecutor()
-        #: Where unsaved work of a project never saved is written.
-        self.untitled_recovery = untitled_recovery or Path.home() / f"untitled.fulcrum{RECOVERY_SUFFIX}"
+        #: Names this window's recovery files; no other window writes or deletes them while it is open.
+        self.session_id = new_session_id()
+        claim(self.session_id)
+        weakref.finalize(self, release, self.session_id)
+        #: Unsaved work of a project never saved goes beside this path, named by the session.
+        self._untitled_base = _untitled_base(
+            untitled_recovery or Path.home() / f"untitled.fulcrum{RECOVERY_SUFFIX}"
+        )
+        #: The recovery files this window wrote, and those of windows gone whose work it restored.
+        self._written: set[Path] = set()
+        self._adopted: set[Path] = set()
         self.plan = Plan(())
         self.result: Result | None = None
         #: The plan ``result`` belongs to.
@@ -698,9 +724,7 @@ class Session:
         self._set_project(project)
         self._project_title()
         self.project_opened.emit(str(target))
-        recovery = recovery_path(target)
-        if recovery.exists() and recovery.stat().st_mtime > target.stat().st_mtime:
-            self.offer_recovery(recovery)
+        self.recover()
         return True
 
     def save(self) -> bool:
@@ -724,8 +748,7 @@ class Session:
         self.project_path = target
         self.set_clean()
         self._project_title()
-        recovery_path(target).unlink(missing_ok=True)
-        self.untitled_recovery.unlink(missing_ok=True)
+        self._discard_own_recovery()
         self.message.emit(MESSAGES["saved"].format(name=target.name))
         self.project_saved.emit(str(target))
         return True
@@ -736,33 +759,85 @@ class Session:
             return False
         self._release()
         if not self.dirty:
-            self._recovery_target().unlink(missing_ok=True)
+            self._discard_own_recovery()
+        # What is left (changes discarded, not saved) is offered at the next opening.
+        release(self.session_id)
         return True
 
     # -- autosave and recovery -----------------------------------------------------------
 
+    @property
+    def untitled_recovery(self) -> Path:
+        """Where this window writes unsaved work of a project never saved."""
+        return recovery_path(self._untitled_base, self.session_id)
+
+    def _recovery_base(self) -> Path:
+        return self.project_path or self._untitled_base
+
     def _recovery_target(self) -> Path:
-        return recovery_path(self.project_path) if self.project_path else self.untitled_recovery
+        return recovery_path(self._recovery_base(), self.session_id)
+
+    def _discard_own_recovery(self) -> None:
+        """The work is saved: this window's recovery files, and those it restored, go."""
+        for recovery in (*self._written, *self._adopted):
+            discard(recovery)
+        self._written.clear()
+        self._adopted.clear()
 
     def autosave(self) -> Path | None:
-        """Write unsaved work to the recovery file (never to the project itself)."""
+        """Write unsaved work to this window's recovery file (never to the project itself)."""
         if not self.dirty or not self.plan.lines:
             return None
         target = self._recovery_target()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
+            claim(self.session_id)
+            write_owner(target, self.session_id)
             save_recovery(target, self.current_project())
         except (OSError, ProjectError) as error:
             self.notice.emit(MESSAGES["autosave_failed"].format(reason=error))
             return None
+        self._written.add(target)
+        # The work restored from windows gone is in this window's file now.
+        for recovery in self._adopted - {target}:
+            discard(recovery)
+        self._adopted.clear()
         return target
 
+    def recover(self) -> bool:
+        """Offer the unsaved work that windows now gone left of this project, the newest first.
+
+        Untitled: the work they left of projects never saved. The files of
+        windows still open are theirs and are not offered. The first one
+        restored ends the offers (the others are offered at the next opening);
+        one refused is deleted.
+        """
+        base = self._recovery_base()
+        newer_than = None
+        if self.project_path is not None:
+            try:
+                newer_than = self.project_path.stat().st_mtime
+            except OSError:
+                newer_than = None
+        for recovery in orphans(base, newer_than=newer_than):
+            if recovery not in self._adopted and self.offer_recovery(recovery):
+                return True
+        return False
+
     def offer_recovery(self, recovery: Path) -> bool:
-        """Ask whether to restore recovered work; refused, the recovery file goes."""
-        if not self.ask_restore():
-            recovery.unlink(missing_ok=True)
+        """Ask whether to restore recovered work; refused, the recovery file goes.
+
+        The file of a window still open is its own: it is neither offered nor deleted.
+        """
+        if not recovery.exists() or writer_alive(read_writer(recovery)):
             return False
-        return self.restore(recovery)
+        if not self.ask_restore():
+            discard(recovery)
+            return False
+        if not self.restore(recovery):
+            return False
+        self._adopted.add(recovery)
+        return True
 
     def restore(self, recovery: Path) -> bool:
         """Recovered work as undoable changes of the plan and the scenarios."""

@@ -14,6 +14,7 @@ from models.consolidate import read_plans
 from models.domain import Kind, Plan
 from models.mapping import NOT_USED, ImportMapping
 from models.project import open_project
+from models.recovery import release
 from tests.conftest import ROOT, write_book
 from ui.events import Progress, SyncExecutor
 from ui.import_state import MESSAGES, ImportState
@@ -358,6 +359,7 @@ def test_unsaved_choices_come_back_with_the_recovered_work(
     assert session.dirty
     recovery = session.autosave()
     assert recovery is not None
+    release(session.session_id)  # the window is gone (a crash): its work is an orphan
 
     other = Session(SyncExecutor(), untitled_recovery=tmp_path / "other.recovery")
     assert other.open_project(target)  # offers the recovered work, and it is taken

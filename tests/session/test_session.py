@@ -15,6 +15,7 @@ import pytest
 
 from models.domain import Kind, Line, Plan
 from models.project import open_project
+from models.recovery import release
 from models.result import Result, Status
 from models.workbook import read_plan
 from planner.solve import was_cancelled
@@ -364,10 +365,10 @@ def test_autosave_and_recovery_offered(session: Session, tmp_path: Path) -> None
     session.apply_edit(session.plan.with_policy(total_budget=41_000_000), "Budget")
     session.save_plan_as_scenario("Unsaved idea")
     written = session.autosave()
-    assert written == recovery_path(target)
+    assert written == recovery_path(target, session.session_id)
     assert open_project(target).plan.policy.total_budget != 41_000_000  # the project itself untouched
     # Opening the project after a crash offers the recovered work.
-    written.touch()
+    release(session.session_id)  # the window is gone
     offered: list[bool] = []
     fresh = Session(SyncExecutor(), untitled_recovery=tmp_path / "fresh.recovery")
     fresh.ask_restore = lambda: offered.append(True) or True
@@ -382,7 +383,6 @@ def test_autosave_and_recovery_offered(session: Session, tmp_path: Path) -> None
     # Refused, the recovered work is deleted.
     refused = Session(SyncExecutor(), untitled_recovery=tmp_path / "refused.recovery")
     refused.ask_restore = lambda: False
-    written.touch()
     assert refused.open_project(target)
     assert not written.exists()
     assert refused.plan.policy.total_budget != 41_000_000

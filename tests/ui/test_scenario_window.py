@@ -15,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from models.compare import Compared, Comparison, compare
 from models.domain import Plan
 from models.project import ProjectLock, open_project
+from models.recovery import release
 from models.result import Result
 from models.scenarios import add_scenario, set_notes
 from models.workbook import read_plan
@@ -154,11 +155,11 @@ def test_autosave_and_recovery(
     solved(qtbot, window, window.session.plan.with_policy(total_budget=41_000_000))
     projects.save_plan_as_scenario("Unsaved idea")
     written = projects.autosave()
-    assert written == recovery_path(target)
+    assert written == recovery_path(target, projects.session_id)
     assert open_project(target).plan.policy.total_budget != 41_000_000  # the project itself untouched
     # A fresh window opening the project after a crash is offered the recovered work.
+    release(projects.session_id)  # the first window is gone
     fresh = new_window("fresh.ini")
-    written.touch()
     assert fresh.session.open_project(target)
     assert fresh.session.plan.policy.total_budget == 41_000_000
     assert [s.name for s in fresh.session.project.scenarios] == ["Unsaved idea"]
