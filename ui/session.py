@@ -105,6 +105,7 @@ MESSAGES: Final = {
         "The plan on screen is unchanged."
     ),
     "replaced_nothing": "{name} changes nothing: its department's lines are as they were",
+    "not_opened": "{name} was not opened: the plan on screen is unchanged",
 }
 
 _Outcome = TypeVar("_Outcome")
@@ -179,7 +180,7 @@ class Session:
         self._resubmissions: list[Path] = []
 
         self.plan_changed: Event[[Plan]] = Event()
-        #: A plan was opened (the history starts again).
+        #: A plan was opened (a workbook, a project, a new project).
         self.loaded: Event[[Plan]] = Event()
         #: A result shown: (plan, result).
         self.result_changed: Event[[Plan, Result]] = Event()
@@ -252,6 +253,26 @@ class Session:
         if report is not None:
             self._set_report(report.issues, report.notes)
         self.show_plan(plan)
+        self.loaded.emit(plan)
+
+    def _may_replace(self, report: ImportReport) -> bool:
+        """Whether the plan may be replaced by the one read: unsaved changes are asked about first."""
+        if self.maybe_keep_changes():
+            return True
+        self.message.emit(MESSAGES["not_opened"].format(name=report.path.name))
+        return False
+
+    def _load_undoably(self, plan: Plan, report: ImportReport) -> None:
+        """A workbook read into the open window: one undoable step; the history stays.
+
+        Undo brings the previous plan back; the project is unsaved until saved
+        (or until undone back to the state last saved).
+        """
+        path = report.path
+        self.path = path
+        self._set_title(f"Fulcrum — {path.name}")
+        self._set_report(report.issues, report.notes)
+        self._push(Command(self.plan, plan, f"Open {path.name}"))
         self.loaded.emit(plan)
 
     def _set_report(self, issues: tuple[Issue, ...], notes: tuple[str, ...]) -> None:
@@ -455,29 +476,39 @@ class Session:
         ask(ImportState(paths, mapping, report, executor=self.executor))
 
     def accept_import(self, state: ImportState) -> bool:
-        """Load what the preview shows and keep its choices in the project; False if it cannot load."""
+        """Load what the preview shows and keep its choices in the project; False if it cannot load.
+
+        With unsaved changes the user is asked first; cancelled, nothing changes.
+        """
         accepted = state.accept()
         if accepted is None:
             self.notice.emit(MESSAGES["import_refused"].format(count=len(state.report.issues)))
             return False
+        if accepted.report.plan is not None and not self._may_replace(accepted.report):
+            return False
         if accepted.mapping != self.mapping:
             self._set_project(replace(self.project, mapping=accepted.mapping))
-        self._on_imported(accepted.report)
+        self._on_imported(accepted.report, asked=True)
         return True
 
     def cancel_import(self, _state: ImportState) -> None:
         """The preview closed without loading: the plan and the choices stay as they were."""
         self.message.emit(MESSAGES["import_cancelled"])
 
-    def _on_imported(self, report: ImportReport) -> None:
+    def _on_imported(self, report: ImportReport, *, asked: bool = False) -> None:
         if report.plan is None:
             self._set_report(report.issues, report.notes)
             self.imported.emit(report)
             self.message.emit(MESSAGES["invalid"].format(name=report.path.name, count=len(report.issues)))
             return
-        self.load(report.plan, report.path, report)
-        if self.project_path is not None:
-            self._history_step(self.history.reset_clean)  # the project's plan was replaced: unsaved
+        if not asked and not self._may_replace(report):
+            return
+        if self.plan.lines or len(self.history):
+            self._load_undoably(report.plan, report)
+        else:
+            self.load(report.plan, report.path, report)
+            if self.project_path is not None:
+                self._history_step(self.history.reset_clean)  # the project's plan was replaced: unsaved
         self.imported.emit(report)
         self.message.emit(MESSAGES["opened"].format(name=report.path.name, lines=len(report.plan.lines)))
 
