@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from models.domain import Plan
 from models.project import Project
 
-__all__ = ["Command", "History"]
+__all__ = ["Command", "History", "Opened"]
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    """The plan with the workbook it was opened from and the window's title (what opening changes)."""
+
+    plan: Plan
+    path: Path | None
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
     """One undoable change: the plan or the project before and after it."""
 
-    before: Plan | Project
-    after: Plan | Project
+    before: Plan | Project | Opened
+    after: Plan | Project | Opened
     text: str
 
 

@@ -59,7 +59,7 @@ from planner.explain import apply_fix
 from planner.insight import balance_frontier, price_of_balance
 from planner.solve import solve, was_cancelled
 from ui.events import Event, Executor, Progress, SyncExecutor
-from ui.history import Command, History
+from ui.history import Command, History, Opened
 from ui.import_state import ImportState
 
 __all__ = [
@@ -269,10 +269,9 @@ class Session:
         (or until undone back to the state last saved).
         """
         path = report.path
-        self.path = path
-        self._set_title(f"Fulcrum — {path.name}")
+        before = Opened(self.plan, self.path, self.title)
         self._set_report(report.issues, report.notes)
-        self._push(Command(self.plan, plan, f"Open {path.name}"))
+        self._push(Command(before, Opened(plan, path, f"Fulcrum — {path.name}"), f"Open {path.name}"))
         self.loaded.emit(plan)
 
     def _set_report(self, issues: tuple[Issue, ...], notes: tuple[str, ...]) -> None:
@@ -299,9 +298,13 @@ class Session:
         self._history_step(lambda: self.history.push(command))
         self._apply(command.after)
 
-    def _apply(self, state: Plan | Project) -> None:
+    def _apply(self, state: Plan | Project | Opened) -> None:
         if isinstance(state, Plan):
             self.show_plan(state)
+        elif isinstance(state, Opened):
+            self.path = state.path
+            self._set_title(state.title)
+            self.show_plan(state.plan)
         else:
             self._set_project(state)
 

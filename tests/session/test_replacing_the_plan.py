@@ -114,8 +114,10 @@ def test_discarding_loads_the_workbook_as_one_undoable_step_and_it_stays_unsaved
     session.undo()
     assert session.plan == edited
     assert session.dirty
+    assert session.path == SAMPLE and session.title == "Fulcrum — sample_plan.xlsx"
     session.redo()
     assert [line.name for line in session.plan.lines] == ["Payroll", "Servers"]
+    assert session.path == other_book and session.title == "Fulcrum — other.xlsx"
     asked.answer = "cancel"
     assert not session.close()  # closing asks about it
     assert asked.times == 2

@@ -87,7 +87,7 @@ def unchanged(qtbot: QtBot, window: MainWindow, edited: Plan, name: str) -> None
     assert window.undo_action.text().startswith("&Undo Set floor of")
 
 
-def loaded_undoably(qtbot: QtBot, window: MainWindow, edited: Plan, name: str) -> None:
+def loaded_undoably(qtbot: QtBot, window: MainWindow, edited: Plan, name: str, before: str) -> None:
     assert [line.name for line in window.session.plan.lines] == ["Payroll", "Servers"]
     assert window.isWindowModified()
     assert window.windowTitle() == f"Fulcrum — {name}[*]"
@@ -96,6 +96,7 @@ def loaded_undoably(qtbot: QtBot, window: MainWindow, edited: Plan, name: str) -
         window.undo_action.trigger()
     assert window.session.plan == edited
     assert window.isWindowModified()  # the floor is still not saved
+    assert window.windowTitle() == before
 
 
 def test_ctrl_o_over_a_changed_floor_asks_cancel_keeps_it_and_discard_is_undoable(
@@ -110,7 +111,7 @@ def test_ctrl_o_over_a_changed_floor_asks_cancel_keeps_it_and_discard_is_undoabl
     with qtbot.waitSignal(window.import_finished, timeout=TIMEOUT):
         window.open_action.trigger()
     assert question.titles == ["Unsaved changes"] * 2
-    loaded_undoably(qtbot, window, edited, "other.xlsx")
+    loaded_undoably(qtbot, window, edited, "other.xlsx", "Fulcrum[*]")
 
 
 def test_a_drop_over_a_changed_floor_asks_and_save_keeps_the_floor_in_the_project(
@@ -143,7 +144,7 @@ def test_open_recent_over_a_changed_floor_asks(
     question.press = Button.Discard
     with qtbot.waitSignal(window.import_finished, timeout=TIMEOUT):
         window.recent_menu.actions()[0].trigger()
-    loaded_undoably(qtbot, window, edited, "other.xlsx")
+    loaded_undoably(qtbot, window, edited, "other.xlsx", "Fulcrum[*]")
 
 
 def test_accepting_the_import_preview_over_a_changed_floor_asks(
@@ -164,7 +165,7 @@ def test_accepting_the_import_preview_over_a_changed_floor_asks(
     question.press = Button.Discard
     with qtbot.waitSignal(window.import_finished, timeout=TIMEOUT):
         shown.args[0].accept_button.click()
-    loaded_undoably(qtbot, window, edited, "other.xlsx")
+    loaded_undoably(qtbot, window, edited, "other.xlsx", "Fulcrum[*]")
 
 
 def test_open_project_and_new_project_over_a_changed_floor_ask(
