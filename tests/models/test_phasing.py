@@ -7,12 +7,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
 import openpyxl
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from models.domain import Kind, Line, Plan, Policy
@@ -61,7 +62,8 @@ def _rows(path: Path, sheet: str) -> list[tuple[Any, ...]]:
 
 
 def _cents(value: float) -> int:
-    return round(value * 100)
+    """An amount in cents as a sheet shows it at two decimals: half a cent rounds up (12.5 is 13)."""
+    return int((Decimal(value) * 100).to_integral_value(ROUND_HALF_UP))
 
 
 def _result(allocation: dict[str, float]) -> Result:
@@ -373,6 +375,8 @@ def test_no_phasing_sheet_without_an_allocation(tmp_path: Path) -> None:
     amount=st.floats(0, 1e10, allow_nan=False),
     weights=st.lists(st.one_of(st.just(0.0), st.floats(0, 1e9)), min_size=1, max_size=12),
 )
+@example(amount=0.125, weights=[0.0])  # half a cent: rounded up, as a sheet shows it
+@example(amount=100.05, weights=[1.0] * 12)
 def test_a_spread_adds_up_to_the_cent_and_each_period_is_within_a_cent(
     amount: float, weights: list[float]
 ) -> None:
