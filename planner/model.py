@@ -33,6 +33,7 @@ __all__ = [
     "LpModel",
     "bound_rows",
     "build_problem",
+    "build_rules",
     "coupling_rows",
     "half_returns",
     "upper_limits",
@@ -322,20 +323,26 @@ def build_problem(
 ) -> LpModel:
     """The LP of a plan: line variables, coupling rules, and the objective.
 
-    ``fineness`` divides the breakpoint spacing of the curves (for models
-    solved once without refinement, such as the balance frontier's).
+    ``fineness`` divides the breakpoint spacing of the curves (for a model
+    solved once without refinement).
     """
     objective = objective or plan.policy.objective
-    prob = LinearProgram("fulcrum", maximise=objective is Objective.MAX_IMPACT)
+    model = build_rules(plan, maximise=objective is Objective.MAX_IMPACT, rows=rows)
+    if objective is Objective.MAX_IMPACT:
+        add_impact_objective(model, plan, points, fineness=fineness)
+    else:
+        add_min_change_objective(model, plan)
+    return model
+
+
+def build_rules(plan: Plan, *, maximise: bool = False, rows: Sequence[Row] | None = None) -> LpModel:
+    """The plan's rules alone: line variables within their bounds and the coupling rows, no objective."""
+    prob = LinearProgram("fulcrum", maximise=maximise)
     bounds = line_bounds(plan)
     upper = upper_limits(plan, bounds)
     scale = _scale(plan)
     model = LpModel(prob, scale, add_line_variables(prob, bounds, upper, scale), [], [], bounds, upper)
     add_coupling_constraints(model, coupling_rows(plan) if rows is None else rows)
-    if objective is Objective.MAX_IMPACT:
-        add_impact_objective(model, plan, points, fineness=fineness)
-    else:
-        add_min_change_objective(model, plan)
     return model
 
 

@@ -43,7 +43,7 @@ from planner.model import DU, LpModel, build_problem, coupling_rows, half_return
 from planner.rules import Row, Sense, line_bounds
 from planner.solvers import CANCELLED, Cancelled, SolverName, run
 
-__all__ = ["GAP_TARGET", "impacts", "solve", "was_cancelled"]
+__all__ = ["GAP_TARGET", "impacts", "line_terms", "relative_gap", "solve", "was_cancelled"]
 
 #: Relative distance allowed between the allocation's true impact and the continuous optimum.
 GAP_TARGET = 5e-4
@@ -140,16 +140,38 @@ def lagrangian_bound(
     Each line's term ``max f_i(x) - p_i x`` over ``[lo_i, hi_i]``: a linear
     line takes an end; a diminishing line takes ``h (w / p - 1)``, clipped.
     """
+    terms, x = line_terms(plan, model.upper, prices)
+    total = math.fsum(y * row.rhs for row, y in zip(model.rows, shadows, strict=True)) + terms
+    return total, x.tolist()
+
+
+def line_terms(
+    plan: Plan,
+    upper: Sequence[float] | npt.NDArray[np.float64],
+    prices: Sequence[float] | npt.NDArray[np.float64],
+) -> tuple[float, npt.NDArray[np.float64]]:
+    """``sum_i max f_i(x) - p_i x`` over ``[lo_i, upper_i]``, and each line's maximiser.
+
+    The lines' part of the Lagrangian bound (:func:`lagrangian_bound`).
+    """
     a = _arrays(plan)
     p = np.asarray(prices, dtype=float)
-    lo, hi = a.lo, np.asarray(model.upper, dtype=float)
+    lo, hi = a.lo, np.asarray(upper, dtype=float)
     positive = p > 0
     inner = a.half * (np.divide(a.weight, p, out=np.zeros_like(p), where=positive) - 1.0)
     curved = np.where(positive, np.clip(inner, lo, hi), hi)
     x = np.where(a.linear, np.where(a.weight > p, hi, lo), curved)
     terms = _line_impacts(a, x) - p * x
-    total = math.fsum(y * row.rhs for row, y in zip(model.rows, shadows, strict=True)) + float(np.sum(terms))
-    return total, x.tolist()
+    return float(np.sum(terms)), x
+
+
+def relative_gap(plan: Plan, achieved: float, bound: float) -> float:
+    """How far ``achieved`` may be below the continuous optimum, ``bound`` being above it.
+
+    Relative to the achieved impact, with the floor described in the module's docstring.
+    """
+    impact_scale = max((abs(line.weight) for line in plan.lines), default=0.0) * plan.budget
+    return max(bound - achieved, 0.0) / max(abs(achieved), ABSOLUTE_TOLERANCE * impact_scale, 1e-300)
 
 
 def _rule_reports(
@@ -261,7 +283,6 @@ def solve(
             message="The plan's rules cannot all hold",
         )
     maximise = objective is Objective.MAX_IMPACT
-    impact_scale = max((abs(line.weight) for line in plan.lines), default=0.0) * plan.budget
     points: list[list[float]] | None = None
     gap = 0.0
     prices: list[float] = []
@@ -304,7 +325,7 @@ def solve(
         prices = row_prices(plan, model, shadows)
         achieved = impacts(plan, x).total
         bound, argmax = lagrangian_bound(plan, model, shadows, prices)
-        gap = max(bound - achieved, 0.0) / max(abs(achieved), ABSOLUTE_TOLERANCE * impact_scale, 1e-300)
+        gap = relative_gap(plan, achieved, bound)
         solved = (model, x, shadows, prices, gap)
         if gap <= GAP_TARGET:
             break

@@ -31,7 +31,7 @@ import numpy as np
 from models.result import Status
 from planner.lp import LinearProgram
 
-__all__ = ["CANCELLED", "Cancelled", "SolveOutcome", "SolverName", "run"]
+__all__ = ["CANCELLED", "Cancelled", "SolveOutcome", "SolverName", "interrupt_when", "new_highs", "run"]
 
 #: Asked while a solve runs: True when its result is no longer wanted.
 Cancelled = Callable[[], bool]
@@ -91,7 +91,7 @@ def new_highs() -> highspy.Highs:
 IPM_COLUMNS = 18_000
 
 
-def _interrupt_when(highs: highspy.Highs, cancelled: Cancelled) -> None:
+def interrupt_when(highs: highspy.Highs, cancelled: Cancelled) -> None:
     """Stop HiGHS at its next simplex or interior-point iteration once ``cancelled()`` is true."""
 
     def check(event: highspy.highs.HighsCallbackEvent) -> None:
@@ -109,7 +109,7 @@ def _solve_highs(
 
     highs = new_highs()
     if cancelled is not None:
-        _interrupt_when(highs, cancelled)
+        interrupt_when(highs, cancelled)
     highs.setOptionValue("presolve", "off")
     highs.setOptionValue("solver", method or ("ipm" if lp.num_cols >= IPM_COLUMNS else "simplex"))
     if time_limit is not None:

@@ -195,6 +195,13 @@ def test_the_price_of_balance_and_the_frontier_stop_when_cancelled() -> None:
     assert price_of_balance(plan, result, cancelled=lambda: True) is None
     whole = balance_frontier(plan, result=result, points=9)
     assert len(whole.points) >= 9
-    calls: list[int] = []
-    stopped = balance_frontier(plan, result=result, points=9, cancelled=_counting(calls, after=3))
+    stop = threading.Event()
+    reports: list[str] = []
+
+    def progress(_done: float, text: str) -> None:
+        reports.append(text)
+        if len(reports) == 3:
+            stop.set()
+
+    stopped = balance_frontier(plan, result=result, points=9, progress=progress, cancelled=stop.is_set)
     assert len(stopped.points) == 3
