@@ -11,6 +11,19 @@ longest wait between two progress reports (the first one counted from the
 start), and the peak resident memory of a fresh process that imports and
 solves the plan, against one that imports and solves it and then computes the
 frontier. 50,000 lines take minutes in all: run that size on its own.
+
+Measured on a 2-core machine, 5 points (6 with the plan's own share):
+
+    5,000 lines: solve 0.092 s; frontier 0.267 s = 0.48 solves a point; longest
+                 wait for progress 0.157 s; peak 73 MB solving, 77 MB with the frontier
+    50,000 lines: solve 1.057 s; frontier 4.3 s = 0.68 solves a point; longest
+                 wait for progress 2.0 s; peak 282 MB solving, 294 MB with the frontier
+
+Before the model was split (the range of shares found by the dual simplex on
+the model with four times finer curves, 645,000 columns at 50,000 lines):
+5,000 lines 1.38 s = 2.4 solves a point, peak 110 MB; 50,000 lines 174 s, of
+which 157 s in the first solve of the range search with no progress shown, about
+23 solves a point, and 947 MB at the end in the process that had solved the plan.
 """
 
 from __future__ import annotations
