@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import functools
 import types
 import typing
+from collections.abc import Callable
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from models.domain import Bound, FunctionRule, Line, Plan, Policy, RatioRule
 from models.issues import Issue
 from models.result import Explanation, Fix, Impact, Result, RuleReport
 from models.rules import RuleKey
 
-__all__ = ["SerialError", "from_data", "plan_from_data", "result_from_data", "to_data"]
+__all__ = ["NotFiniteError", "SerialError", "from_data", "plan_from_data", "result_from_data", "to_data"]
 
 _T = TypeVar("_T")
 _CLASSES: dict[str, type] = {
@@ -45,77 +47,181 @@ class SerialError(ValueError):
     """Stored data that does not describe a plan or result."""
 
 
+class NotFiniteError(SerialError):
+    """Stored data holding a number that is not finite (NaN or infinity)."""
+
+
+class _NotFiniteError(ValueError):
+    pass
+
+
 def to_data(value: Any) -> Any:
     """A dataclass (or enum, tuple, mapping, number, text) as JSON-ready data."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            f.name: to_data(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if f.init and not f.name.startswith("_")
-        }
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, tuple | list):
-        return [to_data(v) for v in value]
-    if isinstance(value, typing.Mapping):
-        return {str(k): to_data(v) for k, v in value.items()}
-    return value
+    kind: Any = type(value)
+    return _writer(kind)(value)
+
+
+def _same(data: Any) -> Any:
+    return data
+
+
+_PLAIN: Final = frozenset({str, float, int, bool, type(None)})
+
+
+def _items(value: Any) -> list[Any]:
+    return [v if type(v) in _PLAIN else to_data(v) for v in value]
+
+
+@functools.cache
+def _writer(kind: type) -> Callable[[Any], Any]:
+    """A function writing values of type ``kind`` as data (made once per type)."""
+    if kind in _PLAIN:
+        return _same
+    if dataclasses.is_dataclass(kind):
+        names = _field_names(kind)
+
+        def fields(value: Any) -> dict[str, Any]:
+            data = {}
+            for name in names:
+                item = getattr(value, name)
+                data[name] = item if type(item) in _PLAIN else to_data(item)
+            return data
+
+        return fields
+    if issubclass(kind, Enum):
+        return lambda value: value.value
+    if issubclass(kind, tuple | list):
+        return _items
+    if issubclass(kind, typing.Mapping):
+        return lambda value: {str(k): to_data(v) for k, v in value.items()}
+    return _same
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The fields of a dataclass that are stored: those set at creation, not private."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init and not f.name.startswith("_"))
 
 
 def from_data(cls: type[_T], data: Any) -> _T:
     """The dataclass ``cls`` rebuilt from :func:`to_data`'s output."""
     try:
-        return typing.cast(_T, _build(cls, data))
-    except (TypeError, ValueError, KeyError) as error:
+        hint: Any = cls
+        return typing.cast(_T, _reader(hint)(data))
+    except _NotFiniteError as error:
+        raise NotFiniteError(f"stored {cls.__name__} cannot be read: {error}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
         raise SerialError(f"stored {cls.__name__} cannot be read: {error}") from None
 
 
 def _build(hint: Any, data: Any) -> Any:
+    return _reader(hint)(data)
+
+
+def _number(data: Any) -> Any:
+    kind = type(data)
+    if kind is float:
+        if data - data != 0.0:  # NaN or infinity
+            raise _NotFiniteError(f"{data!r} is not a finite number")
+        return data
+    if kind is int:
+        return float(data)
+    raise TypeError(f"{data!r} is not a number")
+
+
+def _numbers(data: Any) -> tuple[float, ...]:
+    values = _sequence(data)
+    if all(type(v) is float and v - v == 0.0 for v in values):
+        return tuple(values)
+    return tuple([_number(v) for v in values])
+
+
+def _whole(data: Any) -> Any:
+    if type(data) is not int:
+        raise TypeError(f"{data!r} is not a whole number")
+    return data
+
+
+def _flag(data: Any) -> Any:
+    if type(data) is not bool:
+        raise TypeError(f"{data!r} is not true or false")
+    return data
+
+
+def _text(data: Any) -> Any:
+    if type(data) is not str:
+        raise TypeError(f"{data!r} is not text")
+    return data
+
+
+_SCALARS: dict[Any, Callable[[Any], Any]] = {float: _number, int: _whole, bool: _flag, str: _text}
+
+
+@functools.cache
+def _reader(hint: Any) -> Callable[[Any], Any]:
+    """A function rebuilding a value of type ``hint`` from its data (made once per type)."""
     origin = typing.get_origin(hint)
     args = typing.get_args(hint)
     if hint is Any:
-        return data
+        return _same
+    if hint in _SCALARS:
+        return _SCALARS[hint]
     if origin in (typing.Union, types.UnionType):
-        if data is None and type(None) in args:
-            return None
         options = [a for a in args if a is not type(None)]
-        return _build(options[0], data) if len(options) == 1 else data
+        inner = _reader(options[0]) if len(options) == 1 else _same
+        if type(None) not in args:
+            return inner
+        return lambda data: None if data is None else inner(data)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_build(args[0], v) for v in data)
-        if args and len(args) != len(data):
-            raise ValueError(f"{data!r} should have {len(args)} items")
-        return tuple(_build(a, v) for a, v in zip(args or [Any] * len(data), data, strict=True))
+            if args[0] is float:
+                return _numbers
+            item = _reader(args[0])
+            return lambda data: tuple([item(v) for v in _sequence(data)])
+        if args:
+            items = [_reader(a) for a in args]
+
+            def fixed(data: Any) -> tuple[Any, ...]:
+                if len(items) != len(_sequence(data)):
+                    raise ValueError(f"{data!r} should have {len(items)} items")
+                return tuple(read(v) for read, v in zip(items, data, strict=True))
+
+            return fixed
+        return lambda data: tuple(_sequence(data))
     if origin in (dict, typing.Mapping, collections.abc.Mapping):
-        value_type = args[1] if len(args) == 2 else Any
-        return {str(k): _build(value_type, v) for k, v in data.items()}
+        value = _reader(args[1]) if len(args) == 2 else _same
+        return lambda data: {str(k): value(v) for k, v in _mapping(data).items()}
     if isinstance(hint, type) and issubclass(hint, Enum):
-        return hint(data)
+        return hint
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        hints = typing.get_type_hints(hint, localns=_CLASSES)
-        kwargs = {
-            f.name: _build(hints[f.name], data[f.name])
-            for f in dataclasses.fields(hint)
-            if f.init and f.name in data
-        }
-        return hint(**kwargs)
-    if hint is float:
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            raise TypeError(f"{data!r} is not a number")
-        return float(data)
-    if hint is int:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise TypeError(f"{data!r} is not a whole number")
-        return data
-    if hint is bool:
-        if not isinstance(data, bool):
-            raise TypeError(f"{data!r} is not true or false")
-        return data
-    if hint is str:
-        if not isinstance(data, str):
-            raise TypeError(f"{data!r} is not text")
-        return data
+        return _dataclass_reader(hint)
+    return _same
+
+
+def _sequence(data: Any) -> Any:
+    if type(data) is not list:
+        raise TypeError(f"{data!r} is not a list")
     return data
+
+
+def _mapping(data: Any) -> Any:
+    if type(data) is not dict:
+        raise TypeError(f"{data!r} is not an object")
+    return data
+
+
+def _dataclass_reader(cls: type) -> Callable[[Any], Any]:
+    hints = typing.get_type_hints(cls, localns=_CLASSES)
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    fields: list[tuple[str, Callable[[Any], Any]]] = []
+
+    def read(data: Any) -> Any:
+        if not fields:  # resolved at first use: a field may be of the class being made
+            fields.extend((name, _reader(hints[name])) for name in names)
+        given = _mapping(data)
+        return cls(**{name: convert(given[name]) for name, convert in fields if name in given})
+
+    return read
 
 
 def plan_from_data(data: Any) -> Plan:
