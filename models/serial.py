@@ -9,6 +9,7 @@ from __future__ import annotations
 import collections.abc
 import dataclasses
 import functools
+import math
 import types
 import typing
 from collections.abc import Callable
@@ -48,7 +49,7 @@ class SerialError(ValueError):
 
 
 class NotFiniteError(SerialError):
-    """Stored data holding a number that is not finite (NaN or infinity)."""
+    """Stored data holding a number that is not finite (NaN or infinity); the text says which."""
 
 
 class _NotFiniteError(ValueError):
@@ -109,7 +110,7 @@ def from_data(cls: type[_T], data: Any) -> _T:
         hint: Any = cls
         return typing.cast(_T, _reader(hint)(data))
     except _NotFiniteError as error:
-        raise NotFiniteError(f"stored {cls.__name__} cannot be read: {error}") from None
+        raise NotFiniteError(str(error)) from None
     except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
         raise SerialError(f"stored {cls.__name__} cannot be read: {error}") from None
 
@@ -122,7 +123,9 @@ def _number(data: Any) -> Any:
     kind = type(data)
     if kind is float:
         if data - data != 0.0:  # NaN or infinity
-            raise _NotFiniteError(f"{data!r} is not a finite number")
+            raise _NotFiniteError(
+                "NaN (not a number)" if math.isnan(data) else "infinity" if data > 0 else "minus infinity"
+            )
         return data
     if kind is int:
         return float(data)

@@ -36,7 +36,7 @@ from models.formats import money, percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.issues import Issue
 from models.mapping import PERIOD, ImportMapping, MappingError, SheetStatus, pinned
-from models.project import Project, ProjectError, ProjectLock, open_project, save_project
+from models.project import LockError, Project, ProjectError, ProjectLock, open_project, save_project
 from models.resubmit import Resubmission, replace_department
 from models.result import Result, Status
 from models.schema import LINE_FIELDS, plan_json
@@ -393,7 +393,13 @@ def _replace_in_project(path: Path, project: Project, workbooks: Sequence[str], 
                 print(note, file=sys.stdout)
 
     lock = ProjectLock(path)
-    other = lock.acquire()
+    try:
+        other = lock.acquire()
+    except LockError as error:
+        print(
+            f"{path.name} cannot be locked for the change: {error.strerror}; it is unchanged", file=sys.stderr
+        )
+        return 3
     if other is not None:
         print(
             f"{path.name} is open in a Fulcrum window (process {other.get('pid')} on {other.get('host')}): "

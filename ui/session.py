@@ -29,7 +29,15 @@ from models.formats import percent
 from models.insight import BalanceWarning, Frontier, PriceOfBalance, balance_check
 from models.issues import Issue
 from models.mapping import ImportMapping
-from models.project import Project, ProjectError, ProjectLock, open_project, save_project, save_recovery
+from models.project import (
+    LockError,
+    Project,
+    ProjectError,
+    ProjectLock,
+    open_project,
+    save_project,
+    save_recovery,
+)
 from models.recovery import (
     RECOVERY_SUFFIX,
     claim,
@@ -97,8 +105,13 @@ MESSAGES: Final = {
     "import_refused": "The workbooks cannot be loaded as chosen: {count} problem(s); see the preview",
     "already_open": (
         "{name} is open in another Fulcrum window (process {pid} on {host}, since {since}). "
-        "Changes saved from both will overwrite each other."
+        "It is open read-only here: use Save as to keep changes under another name."
     ),
+    "held_elsewhere": (
+        "{name} is open in another Fulcrum window (process {pid} on {host}): it is not saved. "
+        "Use Save as to keep the changes under another name."
+    ),
+    "not_locked": "{name} is open read-only: {reason}",
     "replacing": "Reading {name} to replace its department's lines…",
     "not_replaced": (
         "{name} replaced no lines: {count} problem(s); see the import report. "
@@ -743,15 +756,19 @@ class Session:
         except ProjectError as error:
             self.error.emit(str(error))
             return False
+        self._release()
         lock = ProjectLock(target)
-        other = lock.acquire()
+        try:
+            other = lock.acquire()
+        except LockError as error:
+            other = None
+            self.already_open.emit(MESSAGES["not_locked"].format(name=target.name, reason=error.strerror))
         if other is not None:
             self.already_open.emit(
                 MESSAGES["already_open"].format(
                     name=target.name, pid=other.get("pid"), host=other.get("host"), since=other.get("since")
                 )
             )
-        self._release()
         self.lock = lock if lock.held else None
         self.project_path = target
         self.load(project.plan, None)
@@ -769,16 +786,34 @@ class Session:
         return path is not None and self.save_to(path)
 
     def save_to(self, path: str | Path) -> bool:
+        """Save to ``path``, which this window must hold: a project open in another window is not saved."""
+        target = Path(path)
+        target = target if target.suffix == ".fulcrum" else target.with_name(target.name + ".fulcrum")
+        lock = ProjectLock(target)
+        if self.lock is not None and self.lock.lock_path == lock.lock_path:
+            lock = self.lock
         try:
-            target = save_project(path, self.current_project())
+            other = lock.acquire()
+        except LockError as error:
+            self.error.emit(f"{target.name} cannot be saved: {error.strerror}")
+            return False
+        if other is not None:
+            self.error.emit(
+                MESSAGES["held_elsewhere"].format(
+                    name=target.name, pid=other.get("pid"), host=other.get("host")
+                )
+            )
+            return False
+        try:
+            target = save_project(target, self.current_project())
         except ProjectError as error:
+            if lock is not self.lock:
+                lock.release()
             self.error.emit(str(error))
             return False
-        if self.project_path != target:
+        if lock is not self.lock:
             self._release()
-            self.lock = ProjectLock(target)
-            if self.lock.acquire() is not None:
-                self.lock = None
+            self.lock = lock
         self.project_path = target
         self.set_clean()
         self._project_title()
@@ -819,7 +854,9 @@ class Session:
         self._adopted.clear()
 
     def autosave(self) -> Path | None:
-        """Write unsaved work to this window's recovery file (never to the project itself)."""
+        """Write unsaved work to this window's recovery file (never to the project); keep the lock fresh."""
+        if self.lock is not None:
+            self.lock.refresh()
         if not self.dirty or not self.plan.lines:
             return None
         target = self._recovery_target()

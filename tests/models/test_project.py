@@ -24,6 +24,7 @@ from models.project import (
     backup_path,
     open_project,
     save_project,
+    save_recovery,
 )
 from models.rules import Family, RuleKey
 from models.workbook import read_plan
@@ -145,12 +146,16 @@ def test_a_second_opening_sees_the_lock_and_a_stale_lock_does_not_block(tmp_path
 SAVER = """
 import sys
 from pathlib import Path
-from models.project import open_project, save_project
+from models.project import open_project, save_project, save_recovery
 a, b = open_project(Path(sys.argv[2])), open_project(Path(sys.argv[3]))
+target = Path(sys.argv[1])
+recovery = target.with_name(target.name + ".recovery")
 print("ready", flush=True)
 while True:
-    save_project(Path(sys.argv[1]), a)
-    save_project(Path(sys.argv[1]), b)
+    save_project(target, a)
+    save_recovery(recovery, b)
+    save_project(target, b)
+    save_recovery(recovery, a)
 """
 
 
@@ -162,7 +167,9 @@ def test_a_save_killed_at_any_instant_leaves_one_whole_version(tmp_path: Path) -
     )
     expected = [open_project(version_a), open_project(version_b)]
     target = tmp_path / "target.fulcrum"
+    recovery = tmp_path / "target.fulcrum.recovery"
     save_project(target, expected[0])
+    save_recovery(recovery, expected[1])
     rng = random.Random(11)
     kills = 0
     for _ in range(25):
@@ -179,10 +186,19 @@ def test_a_save_killed_at_any_instant_leaves_one_whole_version(tmp_path: Path) -
         child.wait()
         child.stdout.close()
         kills += 1
-        connection = sqlite3.connect(f"file:{target}?mode=ro", uri=True)
-        assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        connection.close()
-        assert open_project(target) in expected
+        for whole in (target, recovery, backup_path(target)):
+            connection = sqlite3.connect(f"file:{whole}?mode=ro", uri=True)
+            assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+            connection.close()
+            assert open_project(whole) in expected
+        # Opening removed what the killed save left behind: only whole files remain.
+        assert sorted(p.name for p in tmp_path.iterdir()) == [
+            "a.fulcrum",
+            "b.fulcrum",
+            "target.fulcrum",
+            "target.fulcrum.bak",
+            "target.fulcrum.recovery",
+        ]
     assert kills == 25
 
 
@@ -262,6 +278,7 @@ def version_1_project(path: Path, project: Project) -> Path:
     save_project(path, project)
     connection = sqlite3.connect(path)
     connection.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    connection.execute("DELETE FROM meta WHERE key = 'checksum'")  # version 1 wrote none
     for position, result in enumerate(VERSION_1_RESULTS):
         connection.execute(
             "UPDATE scenarios SET result = ? WHERE position = ?", (json.dumps(result), position)

@@ -9,7 +9,7 @@ import pytest
 
 from models.domain import Kind, Line, Plan
 from models.mapping import ImportMapping, SheetChoice
-from models.project import Project, ProjectError, open_project, save_project
+from models.project import Project, ProjectError, digest, open_project, save_project
 
 PLAN = Plan((Line("Payroll", "HR", Kind.INTERNAL, 100.0),))
 MAPPING = ImportMapping(
@@ -45,10 +45,21 @@ def test_a_project_without_a_mapping_stores_none_and_reads_with_none(tmp_path: P
     assert open_project(path).mapping == ImportMapping()
 
 
+def resealed(connection: sqlite3.Connection) -> None:
+    """The checksum made again for contents changed on purpose (so what is checked is what follows it)."""
+    meta = dict(connection.execute("SELECT key, value FROM meta").fetchall())
+    (plan,) = connection.execute("SELECT document FROM plan").fetchone()
+    rows = connection.execute(
+        "SELECT position, name, notes, parent, created, modified, approved, plan, result "
+        "FROM scenarios ORDER BY position"
+    ).fetchall()
+    connection.execute("UPDATE meta SET value = ? WHERE key = 'checksum'", (digest(meta, plan, rows),))
+
+
 def test_a_project_saved_before_mappings_existed_still_opens(tmp_path: Path) -> None:
     path = save_project(tmp_path / "old.fulcrum", Project(PLAN, mapping=MAPPING))
     connection = sqlite3.connect(path)
-    connection.execute("DELETE FROM meta WHERE key = 'import_mapping'")
+    connection.execute("DELETE FROM meta WHERE key IN ('import_mapping', 'checksum')")
     connection.commit()
     connection.close()
     opened = open_project(path)
@@ -59,6 +70,7 @@ def test_a_damaged_mapping_is_refused_and_named(tmp_path: Path) -> None:
     path = save_project(tmp_path / "plan.fulcrum", Project(PLAN, mapping=MAPPING))
     connection = sqlite3.connect(path)
     connection.execute("UPDATE meta SET value = '[sheets.Budget]\nunit = -5' WHERE key = 'import_mapping'")
+    resealed(connection)
     connection.commit()
     connection.close()
     with pytest.raises(ProjectError, match=r"plan.fulcrum is damaged: its import mapping, sheet 'Budget'"):

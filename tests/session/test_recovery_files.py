@@ -69,8 +69,10 @@ def test_two_windows_of_one_project_write_files_of_their_own(project: Path, tmp_
     theirs = second.autosave()
     assert theirs is not None and theirs != mine
     assert budget_in(mine) == 41_000_000 and budget_in(theirs) == 43_500_000
-    # The second saves and closes: only its own file goes.
-    assert second.save()
+    # The second holds no lock (the first does): Save is refused, Save as works; then it closes,
+    # and only its own file goes.
+    assert not second.save()
+    assert second.save_to(tmp_path / "second copy.fulcrum")
     assert second.close()
     assert not theirs.exists()
     assert mine.exists() and budget_in(mine) == 41_000_000
@@ -139,7 +141,9 @@ def test_restored_work_once_saved_leaves_no_recovery(project: Path, tmp_path: Pa
     edited(crashed, 41_000_000)
     recovery = crashed.autosave()
     assert recovery is not None
-    release(crashed.session_id)
+    release(crashed.session_id)  # the window is gone, and with it the lock it held
+    assert crashed.lock is not None
+    crashed.lock.release()
     reopened, offered = window(tmp_path)
     assert reopened.open_project(project)
     assert len(offered) == 1
