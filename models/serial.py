@@ -79,16 +79,7 @@ def _writer(kind: type) -> Callable[[Any], Any]:
     if kind in _PLAIN:
         return _same
     if dataclasses.is_dataclass(kind):
-        names = _field_names(kind)
-
-        def fields(value: Any) -> dict[str, Any]:
-            data = {}
-            for name in names:
-                item = getattr(value, name)
-                data[name] = item if type(item) in _PLAIN else to_data(item)
-            return data
-
-        return fields
+        return _dataclass_writer(kind)
     if issubclass(kind, Enum):
         return lambda value: value.value
     if issubclass(kind, tuple | list):
@@ -96,6 +87,20 @@ def _writer(kind: type) -> Callable[[Any], Any]:
     if issubclass(kind, typing.Mapping):
         return lambda value: {str(k): to_data(v) for k, v in value.items()}
     return _same
+
+
+def _dataclass_writer(cls: type) -> Callable[[Any], Any]:
+    """A writer for ``cls``, its code written out field by field."""
+    code = ["def write(value):", "    made = {}"]
+    for name in _field_names(cls):
+        code += [
+            f"    v = value.{name}",
+            f"    made[{name!r}] = v if type(v) in _PLAIN else to_data(v)",
+        ]
+    code.append("    return made")
+    scope: dict[str, Any] = {"_PLAIN": _PLAIN, "to_data": to_data}
+    exec("\n".join(code), scope)  # noqa: S102 - code made above from the class's own field names
+    return typing.cast(Callable[[Any], Any], scope["write"])
 
 
 @functools.cache
@@ -213,18 +218,57 @@ def _mapping(data: Any) -> Any:
     return data
 
 
+#: Checks made in line for the commonest field types (no call when the value is already right).
+_IN_LINE: Final = {
+    float: ("type(v) is not float or v - v != 0.0", "_number"),
+    str: ("type(v) is not str", "_text"),
+    bool: ("type(v) is not bool", "_flag"),
+    int: ("type(v) is not int", "_whole"),
+}
+
+
 def _dataclass_reader(cls: type) -> Callable[[Any], Any]:
-    hints = typing.get_type_hints(cls, localns=_CLASSES)
-    names = [f.name for f in dataclasses.fields(cls) if f.init]
-    fields: list[tuple[str, Callable[[Any], Any]]] = []
+    """A reader for ``cls``, its code written out field by field when first used."""
+    made: list[Callable[[Any], Any]] = []
 
     def read(data: Any) -> Any:
-        if not fields:  # resolved at first use: a field may be of the class being made
-            fields.extend((name, _reader(hints[name])) for name in names)
-        given = _mapping(data)
-        return cls(**{name: convert(given[name]) for name, convert in fields if name in given})
+        if not made:  # made at first use: a field may be of a class whose reader is being made
+            made.append(_dataclass_code(cls))
+        return made[0](data)
 
     return read
+
+
+def _dataclass_code(cls: type) -> Callable[[Any], Any]:
+    hints = typing.get_type_hints(cls, localns=_CLASSES)
+    names = [f.name for f in dataclasses.fields(cls) if f.init]
+    scope: dict[str, Any] = {
+        "cls": cls,
+        "_mapping": _mapping,
+        "_number": _number,
+        "_text": _text,
+        "_flag": _flag,
+        "_whole": _whole,
+    }
+    code = ["def read(data):", "    given = _mapping(data)", "    made = {}"]
+    for number, name in enumerate(names):
+        hint = hints[name]
+        options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) else ()
+        optional = type(None) in options
+        inner = [a for a in options if a is not type(None)]
+        plain = inner[0] if optional and len(inner) == 1 else hint
+        code += [f"    if {name!r} in given:", f"        v = given[{name!r}]"]
+        if plain in _IN_LINE:
+            check, convert = _IN_LINE[plain]
+            guard = f"v is not None and ({check})" if optional else check
+            code += [f"        if {guard}:", f"            v = {convert}(v)"]
+        else:
+            scope[f"read{number}"] = _reader(hint)
+            code.append(f"        v = read{number}(v)")
+        code.append(f"        made[{name!r}] = v")
+    code.append("    return cls(**made)")
+    exec("\n".join(code), scope)  # noqa: S102 - code made above from the class's own field names
+    return typing.cast(Callable[[Any], Any], scope["read"])
 
 
 def plan_from_data(data: Any) -> Plan:
