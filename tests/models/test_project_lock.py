@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from multiprocessing.synchronize import Barrier, Event
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 from typing import Any
 
@@ -19,51 +19,52 @@ import pytest
 
 from models.project import LockError, ProjectLock
 from models.project_lock import OTHER_HOST_STALE_AFTER
-from tests.conftest import ROOT
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CONTENDERS = 12
 
 
-def contend(path: str, barrier: Barrier, answers: Any, done: Event) -> None:
-    lock = ProjectLock(Path(path))
-    barrier.wait()
-    other = lock.acquire()
-    answers.put((os.getpid(), other is None))
-    done.wait(60)  # every window keeps what it got until all have answered
-    lock.release()
-
-
-def race(path: Path) -> list[tuple[int, bool]]:
-    """CONTENDERS processes opening ``path`` at the same instant: (pid, whether it got the lock) each."""
-    context = multiprocessing.get_context("fork" if sys.platform != "win32" else "spawn")
-    barrier, answers, done = context.Barrier(CONTENDERS), context.Queue(), context.Event()
-    processes = [
-        context.Process(target=contend, args=(str(path), barrier, answers, done)) for _ in range(CONTENDERS)
-    ]
-    for process in processes:
-        process.start()
-    try:
-        got = [answers.get(timeout=60) for _ in processes]
-        holders = [pid for pid, took in got if took]
-        if len(holders) == 1:
-            assert json.loads(ProjectLock(path).lock_path.read_text())["pid"] == holders[0]
-    finally:
-        done.set()
-        for process in processes:
-            process.join(60)
-    return got
+def contend(paths: list[str], barrier: Barrier, answers: Any) -> None:
+    """One window opening each of ``paths`` in turn, at the same instant as the others."""
+    for path in paths:
+        barrier.wait()  # the file is as the round needs it
+        lock = ProjectLock(Path(path))
+        answers.put((os.getpid(), lock.acquire() is None))
+        barrier.wait()  # every window keeps what it got until all have answered
+        lock.release()
+        barrier.wait()
 
 
 @pytest.mark.parametrize("start", ["no lock file", "a stale lock file"])
 def test_of_many_windows_opening_at_once_exactly_one_holds_the_lock(tmp_path: Path, start: str) -> None:
-    for round_ in range(4):
-        path = tmp_path / f"plan{round_}.fulcrum"
-        if start == "a stale lock file":
-            ProjectLock(path).lock_path.write_text(json.dumps(ended_holder()))
-        got = race(path)
-        assert len(got) == CONTENDERS
-        assert sum(took for _pid, took in got) == 1, got
-        assert not ProjectLock(path).lock_path.exists()  # released by its holder
+    paths = [tmp_path / f"plan{round_}.fulcrum" for round_ in range(4)]
+    context = multiprocessing.get_context("spawn")
+    barrier, answers = context.Barrier(CONTENDERS + 1), context.Queue()
+    processes = [
+        context.Process(target=contend, args=([str(p) for p in paths], barrier, answers))
+        for _ in range(CONTENDERS)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        for path in paths:
+            if start == "a stale lock file":
+                ProjectLock(path).lock_path.write_text(json.dumps(ended_holder()))
+            barrier.wait(timeout=120)
+            got = [answers.get(timeout=60) for _ in processes]
+            holders = [pid for pid, took in got if took]
+            assert len(holders) == 1, got
+            assert json.loads(ProjectLock(path).lock_path.read_text())["pid"] == holders[0]
+            barrier.wait(timeout=60)
+            barrier.wait(timeout=60)
+            assert not ProjectLock(path).lock_path.exists()  # released by its holder
+    finally:
+        barrier.abort()
+        for process in processes:
+            process.join(60)
+            if process.is_alive():
+                process.kill()
 
 
 def ended_holder() -> dict[str, Any]:
