@@ -1513,13 +1513,13 @@ def read_plan(
     reader.progress(0.0, f"Checking {path.name}")
     file_name = path.name
 
-    def failed(message: str) -> ImportReport:
-        return ImportReport(path, None, (Issue("", None, None, f"{file_name} {message}"),))
+    def failed(message: str, sheet: str = "") -> ImportReport:
+        return ImportReport(path, None, (Issue(sheet, None, None, f"{file_name} {message}"),))
 
     try:
         reader.parts = check_workbook_file(path)
     except GuardError as error:
-        return failed(str(error))
+        return failed(str(error), error.sheet)
     import python_calamine
 
     reader.progress(0.05, f"Opening {path.name}")

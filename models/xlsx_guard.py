@@ -3,8 +3,13 @@
 Refuses, with a message the user can act on: a missing or empty file, a file
 that is not an .xlsx workbook (a CSV or a web page renamed, a legacy .xls, a
 password-protected workbook), a corrupt archive, an archive that would
-inflate far beyond its size (a decompression bomb), and XML parts that
-declare a document type (the entity-expansion attacks).
+inflate far beyond its size (a decompression bomb), a part compressed or
+encrypted in a way Excel never writes, a part in an encoding other than
+UTF-8, XML parts that declare a document type (the entity-expansion
+attacks), a shared-string table claiming more strings than it holds, and a
+sheet whose cells reach beyond the rows, columns and cells a plan is read
+from (a reader lays a sheet out from A1 to its last cell, so one far cell
+costs as much memory as a full sheet).
 """
 
 from __future__ import annotations
@@ -13,21 +18,30 @@ import os
 import posixpath
 import re
 import zipfile
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import defusedxml.ElementTree as SafeET
 import olefile
+from defusedxml import DefusedXmlException
 
 from models.issues import column_letter
+from models.xlsx_scan import Limits, PartScan, ScanError, scan_part
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
 __all__ = [
+    "MAX_BOOK_CELLS",
+    "MAX_CELLS",
+    "MAX_COLUMNS",
     "MAX_FILE_BYTES",
+    "MAX_PARTS",
+    "MAX_ROWS",
     "MAX_UNPACKED_BYTES",
+    "GuardError",
     "SheetMarks",
     "TableArea",
     "WorkbookParts",
@@ -37,7 +51,18 @@ __all__ = [
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES: Final = 1024 * 1024 * 1024
 MAX_RATIO: Final = 200
-_PROLOG_BYTES: Final = 4096
+#: The most parts (files) an archive may hold; Excel's workbooks hold tens to hundreds.
+MAX_PARTS: Final = 10_000
+#: The most rows and columns a sheet's cells may reach, counted from A1.
+MAX_ROWS: Final = 100_000
+MAX_COLUMNS: Final = 1_000
+#: The most cells a sheet may span (its rows times its columns, from A1 to its last cell).
+MAX_CELLS: Final = 5_000_000
+#: The most cells all the sheets of a workbook may span together.
+MAX_BOOK_CELLS: Final = 10_000_000
+SHEET_LIMITS: Final = Limits(MAX_ROWS, MAX_COLUMNS, MAX_CELLS)
+#: The compression methods Excel writes: stored and deflated.
+_METHODS: Final = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
 #: A formula element (``<f>``, with or without a namespace prefix) or an error cell.
 _FORMULA_OR_ERROR_MARKS: Final = (b"<f>", b"<f ", b"<f/", b":f>", b":f ", b":f/", b't="e"', b"t='e'")
 _REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -55,7 +80,11 @@ _A1: Final = re.compile(r"(?<![A-Za-z0-9_.!\]\[])(\$?)([A-Za-z]{1,3})(\$?)(\d+)(
 
 
 class GuardError(Exception):
-    """The file cannot be read as a workbook; the message says why."""
+    """The file cannot be read as a workbook; the message says why (and ``sheet`` names the sheet, if one)."""
+
+    def __init__(self, message: str, sheet: str = "") -> None:
+        super().__init__(message)
+        self.sheet = sheet
 
 
 @dataclass(slots=True)
@@ -102,6 +131,9 @@ class WorkbookParts:
     #: Whether the workbook asks Excel to calculate every formula when it opens (``calcPr
     #: fullCalcOnLoad``): the program that saved it did not, and the saved values may not be the formulas'.
     full_calc_on_load: bool = False
+    #: The parts the archive check read through, and those of them that hold formula or error cells.
+    scanned: frozenset[str] = frozenset()
+    formula_parts: frozenset[str] = frozenset()
 
     def tables(self, path: Path, sheet: str) -> tuple[TableArea, ...]:
         """The sheet's Excel Tables, read from their parts (none opened for a sheet without tables)."""
@@ -171,6 +203,8 @@ class WorkbookParts:
         part = self.sheet_parts.get(sheet)
         if part is None:
             return True
+        if part in self.scanned:
+            return part in self.formula_parts
         with zipfile.ZipFile(path) as archive, archive.open(part) as stream:
             tail = b""
             while chunk := stream.read(1 << 20):
@@ -358,6 +392,95 @@ def _workbook_parts(archive: zipfile.ZipFile) -> WorkbookParts:
     return WorkbookParts(parts, styles, tables, full_calc)
 
 
+def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
+    """The archive's listing: how many parts, each once, stored or deflated, unencrypted, of sane sizes."""
+    if len(infos) > MAX_PARTS:
+        raise GuardError(f"holds {len(infos):,} parts, more than the {MAX_PARTS:,} a workbook may hold")
+    seen: set[str] = set()
+    for info in infos:
+        if info.filename in seen:
+            raise GuardError(f"holds the part {info.filename} twice; the archive is damaged")
+        seen.add(info.filename)
+        if info.flag_bits & 0x1:
+            raise GuardError(
+                f"holds the part {info.filename} encrypted as a zip archive; Excel never writes that. "
+                "Open the original in Excel and save it again as .xlsx"
+            )
+        if info.compress_type not in _METHODS:
+            raise GuardError(
+                f"holds the part {info.filename} compressed with method {info.compress_type}, which "
+                "Excel never uses; open the original in Excel and save it again as .xlsx"
+            )
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise GuardError(
+            f"would unpack to {unpacked / 2**20:,.0f} MB, more than the "
+            f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MB a workbook may hold"
+        )
+    for info in infos:
+        big = info.compress_size and info.file_size > 50 * 2**20
+        if big and info.file_size / info.compress_size > MAX_RATIO:
+            raise GuardError(
+                f"holds a part ({info.filename}) that would inflate "
+                f"{info.file_size / info.compress_size:,.0f}-fold; it looks "
+                "like a decompression bomb and is not read"
+            )
+
+
+def _scan_parts(
+    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], *, exact: bool = False
+) -> dict[str, PartScan]:
+    """Every XML part read through once (see :mod:`models.xlsx_scan`), by name."""
+    scans: dict[str, PartScan] = {}
+    for info in infos:
+        if info.is_dir():
+            continue
+        named_xml = info.filename.lower().endswith((".xml", ".rels"))
+        try:
+            with archive.open(info) as stream:
+                scan = scan_part(stream, info.file_size, SHEET_LIMITS, named_xml=named_xml, exact=exact)
+        except ScanError as error:
+            raise GuardError(f"is not read: its part {info.filename} {error}") from None
+        if scan is not None:
+            scans[info.filename] = scan
+    return scans
+
+
+def _exact_scans(archive: zipfile.ZipFile, scans: dict[str, PartScan]) -> dict[str, PartScan]:
+    """``scans``, with the sheets known only within bounds read again for their extent itself.
+
+    Only when the bounds add up beyond what a workbook may span.
+    """
+    if sum(scan.cells for scan in scans.values()) <= MAX_BOOK_CELLS:
+        return scans
+    bounded = [archive.getinfo(name) for name, scan in scans.items() if not scan.exact]
+    return {**scans, **_scan_parts(archive, bounded, exact=True)}
+
+
+def _check_extents(parts: WorkbookParts, scans: dict[str, PartScan]) -> None:
+    """Refuse a sheet whose cells reach beyond the limits, and a workbook whose sheets do together."""
+    sheets = {part: name for name, part in parts.sheet_parts.items()}
+    for part, scan in scans.items():
+        if scan.stopped or SHEET_LIMITS.exceeded(scan.rows, scan.columns):
+            where = f"sheet {sheets[part]!r}" if part in sheets else f"part {part}"
+            last = column_letter(max(scan.columns, 1)) if scan.columns <= 16_384 else "beyond XFD"
+            least = "at least " if scan.stopped else ""
+            raise GuardError(
+                f"is not read: its {where} has cells as far as row {scan.rows:,} and column {last} "
+                f"({least}{scan.rows:,} rows by {scan.columns:,} columns from A1). A sheet is read up "
+                f"to {MAX_ROWS:,} rows, {MAX_COLUMNS:,} columns and {MAX_CELLS:,} cells (rows times "
+                "columns); delete the rows and columns beyond the plan's and save the workbook again",
+                sheets.get(part, ""),
+            )
+    total = sum(scan.cells for scan in scans.values())
+    if total > MAX_BOOK_CELLS:
+        raise GuardError(
+            f"is not read: its sheets span {total:,} cells together (rows times columns, from A1), "
+            f"more than the {MAX_BOOK_CELLS:,} a workbook is read with; delete the sheets, rows and "
+            "columns the plan does not need and save the workbook again"
+        )
+
+
 def check_workbook_file(path: Path) -> WorkbookParts:
     """Raise :class:`GuardError` unless ``path`` is a readable, safe .xlsx archive."""
     if not path.exists():
@@ -387,33 +510,17 @@ def check_workbook_file(path: Path) -> WorkbookParts:
                 if "content.xml" in names:
                     raise GuardError("is an OpenDocument file, not an .xlsx workbook; save it as .xlsx")
                 raise GuardError("is a zip archive but not an Excel workbook (.xlsx)")
-            unpacked = sum(info.file_size for info in infos)
-            if unpacked > MAX_UNPACKED_BYTES:
-                raise GuardError(
-                    f"would unpack to {unpacked / 2**20:,.0f} MB, more than the "
-                    f"{MAX_UNPACKED_BYTES / 2**20:,.0f} MB a workbook may hold"
-                )
-            for info in infos:
-                big = info.compress_size and info.file_size > 50 * 2**20
-                if big and info.file_size / info.compress_size > MAX_RATIO:
-                    raise GuardError(
-                        f"holds a part ({info.filename}) that would inflate "
-                        f"{info.file_size / info.compress_size:,.0f}-fold; it looks "
-                        "like a decompression bomb and is not read"
-                    )
-            for info in infos:
-                if info.filename.endswith((".xml", ".rels")):
-                    with archive.open(info) as stream:
-                        prolog = stream.read(_PROLOG_BYTES)
-                    if b"<!DOCTYPE" in prolog or b"<!ENTITY" in prolog:
-                        raise GuardError(
-                            f"declares a document type in {info.filename}; workbooks "
-                            "never need one and such files can exhaust memory, so it is not read"
-                        )
-            return _workbook_parts(archive)
+            _check_entries(infos)
+            scans = _exact_scans(archive, _scan_parts(archive, infos))
+            parts = _workbook_parts(archive)
+            _check_extents(parts, scans)
+            formulas = frozenset(name for name, scan in scans.items() if scan.formulas)
+            return replace(parts, scanned=frozenset(scans), formula_parts=formulas)
     except zipfile.BadZipFile as error:
         raise GuardError(f"is damaged: the archive cannot be read ({error})") from None
-    except (KeyError, SafeET.ParseError) as error:
+    except (KeyError, SafeET.ParseError, DefusedXmlException) as error:
         raise GuardError(f"is damaged: its workbook part cannot be read ({error})") from None
+    except (zlib.error, EOFError, ValueError, RuntimeError, NotImplementedError) as error:
+        raise GuardError(f"is damaged: the archive cannot be read ({error})") from None
     except OSError as error:
         raise GuardError(f"cannot be read: {error.strerror or error}") from None
