@@ -267,7 +267,7 @@ def test_a_utf16_part_is_refused(tmp_path: Path, base: Path) -> None:
         assert said in message and "UTF-8" in message
 
 
-def _patched_headers(
+def patched_headers(
     path: Path, target: Path, part: str, *, method: int | None = None, flags: int = 0
 ) -> Path:
     """``path`` with one entry's compression method or flag bits changed in both of its headers."""
@@ -291,8 +291,8 @@ def _patched_headers(
 
 
 def test_a_part_compressed_otherwise_or_encrypted_is_refused(tmp_path: Path, base: Path) -> None:
-    deflate64 = _patched_headers(base, tmp_path / "deflate64.xlsx", SHEET, method=9)
-    encrypted = _patched_headers(base, tmp_path / "encrypted.xlsx", SHEET, flags=0x1)
+    deflate64 = patched_headers(base, tmp_path / "deflate64.xlsx", SHEET, method=9)
+    encrypted = patched_headers(base, tmp_path / "encrypted.xlsx", SHEET, flags=0x1)
     bzip2 = tmp_path / "bzip2.xlsx"
     with zipfile.ZipFile(base) as old, zipfile.ZipFile(bzip2, "w") as new:
         for info in old.infolist():
