@@ -130,6 +130,11 @@ class ImportReport:
     layout: Layout = field(default_factory=Layout)
 
     @property
+    def read_from(self) -> str | None:
+        """The note saying which sheets (or workbooks) the lines were read from, if any were."""
+        return next((note for note in self.notes if note.startswith("Lines were read from")), None)
+
+    @property
     def unsure(self) -> bool:
         """Whether the import should be shown before it is loaded: refused, or a choice left open."""
         return bool(self.issues) or bool(self.layout.questions)
@@ -1676,11 +1681,6 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         return ImportReport(path, None, (Issue("", None, None, f"{path.name} has no visible worksheet"),))
     hidden = [name for name in worksheets if name not in visible]
     hidden_budget = _sheet_by_key(hidden, _BUDGET_SHEETS)
-    if hidden_budget is not None:
-        reader.notes.append(
-            f"The hidden sheet {hidden_budget!r} is not read: "
-            f"the lines come from the visible sheet {budget_name!r}"
-        )
     functions_name = _sheet_by_key(visible, _FUNCTION_SHEETS) or _sheet_by_key(hidden, _FUNCTION_SHEETS)
     policy_name = _sheet_by_key(visible, _POLICY_SHEETS) or _sheet_by_key(hidden, _POLICY_SHEETS)
     for name in (functions_name, policy_name):
@@ -1744,8 +1744,9 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         budget_reader.layout(
             reason="" if columns else "no header row a line can be read under", lines=len(lines)
         )
-        if budget_name != BUDGET_SHEET:
+        if budget_name != BUDGET_SHEET or len(metadata) > 1:  # which sheet, whenever there is a choice
             reader.notes.insert(0, f"Lines were read from sheet {budget_name!r}")
+    _say_hidden_budget(reader, hidden_budget, lines, ticked)
     for function, kind in inferred.items():
         reader.notes.append(f"Function {function!r} was taken as {kind} (no Kind given)")
         if known_kind(function) is None:
@@ -1778,6 +1779,24 @@ def _read_book(reader: _Reader, book: object, path: Path) -> ImportReport:
         columns=letters,
         currencies=tuple(sorted(reader.currencies)),
         layout=Layout(tuple(reader.layouts), tuple(dict.fromkeys(reader.questions)), function_kinds),
+    )
+
+
+def _say_hidden_budget(
+    reader: _Reader, hidden_budget: str | None, lines: Sequence[Line], ticked: Sequence[str]
+) -> None:
+    """A hidden sheet named like the budget is never read in place of a visible one: say so, and
+    from which visible sheets the lines came (unless the import mapping asked for it)."""
+    if hidden_budget is None or hidden_budget in ticked:
+        return
+    read = list(dict.fromkeys(line.source_sheet for line in lines if line.source_sheet))
+    if not read:
+        reader.notes.append(f"The hidden sheet {hidden_budget!r} is not read")
+        return
+    shown = ", ".join(repr(name) for name in read)
+    reader.notes.append(
+        f"The hidden sheet {hidden_budget!r} is not read: the lines come from the visible "
+        f"sheet{'s' if len(read) > 1 else ''} {shown}"
     )
 
 

@@ -338,3 +338,78 @@ def test_the_command_line_refuses_a_far_cell_with_exit_status_2(tmp_path: Path, 
     assert "far.xlsx is not read: its sheet 'Budget' has cells as far as row 1,048,576 and column XFD" in (
         done.stderr
     )
+
+
+# -- hidden sheets: the visible plan is read, and the report says from which sheet ---------------
+
+
+def _book_with_sheets(path: Path, sheets: Sequence[tuple[str, Sequence[Sequence[object]], str]]) -> Path:
+    book = openpyxl.Workbook()
+    for n, (name, rows, state) in enumerate(sheets):
+        sheet = book.active if n == 0 else book.create_sheet(name)
+        assert sheet is not None
+        sheet.title = name
+        sheet.sheet_state = state  # type: ignore[assignment]
+        for row in rows:
+            sheet.append(list(row))
+    book.save(path)
+    return path
+
+
+DRAFT = [["Line", "Function", "Current"], ["Old payroll", "HR", 999_999]]
+
+
+@pytest.mark.parametrize("state", ["hidden", "veryHidden"])
+def test_a_hidden_budget_sheet_is_not_read_in_place_of_the_visible_plan(tmp_path: Path, state: str) -> None:
+    path = _book_with_sheets(
+        tmp_path / "plan.xlsx", [("Budget", DRAFT, state), ("Plan 2025", GOOD, "visible")]
+    )
+    report = read_plan(path)
+    assert report.plan is not None
+    assert [line.name for line in report.plan.lines] == ["Payroll", "Search ads"]
+    assert report.read_from == "Lines were read from sheet 'Plan 2025'"
+    assert "The hidden sheet 'Budget' is not read: the lines come from the visible sheet 'Plan 2025'" in (
+        report.notes
+    )
+
+
+def test_the_report_names_the_budget_sheet_read_even_when_it_is_called_budget(tmp_path: Path) -> None:
+    path = _book_with_sheets(
+        tmp_path / "plan.xlsx", [("Budget", GOOD, "visible"), ("Draft", DRAFT, "hidden")]
+    )
+    report = read_plan(path)
+    assert report.plan is not None
+    assert report.read_from == "Lines were read from sheet 'Budget'"
+
+
+def test_a_hidden_budget_beside_department_sheets_names_every_sheet_read(tmp_path: Path) -> None:
+    it = [["Line", "Current"], ["Laptops", 5_000]]
+    path = _book_with_sheets(
+        tmp_path / "pack.xlsx",
+        [("Budget", DRAFT, "hidden"), ("HR", GOOD[:2], "visible"), ("IT", it, "visible")],
+    )
+    report = read_plan(path)
+    assert report.plan is not None
+    assert {line.name for line in report.plan.lines} == {"Payroll", "Laptops"}
+    assert report.read_from == "Lines were read from 2 sheets: HR, IT"
+    assert "The hidden sheet 'Budget' is not read: the lines come from the visible sheets 'HR', 'IT'" in (
+        report.notes
+    )
+
+
+def test_solve_json_says_which_sheet_the_lines_came_from(tmp_path: Path) -> None:
+    path = _book_with_sheets(
+        tmp_path / "plan.xlsx", [("Budget", DRAFT, "hidden"), ("Plan 2025", GOOD, "visible")]
+    )
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "solve", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["notes"][0] == "Lines were read from sheet 'Plan 2025'"
+    assert {line["source_sheet"] for line in data["plan"]["lines"]} == {"Plan 2025"}
