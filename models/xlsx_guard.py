@@ -14,6 +14,7 @@ costs as much memory as a full sheet).
 
 from __future__ import annotations
 
+import math
 import os
 import posixpath
 import re
@@ -41,6 +42,7 @@ __all__ = [
     "MAX_PARTS",
     "MAX_ROWS",
     "MAX_UNPACKED_BYTES",
+    "MAX_XML_BYTES",
     "GuardError",
     "SheetMarks",
     "TableArea",
@@ -51,6 +53,8 @@ __all__ = [
 MAX_FILE_BYTES: Final = 200 * 1024 * 1024
 MAX_UNPACKED_BYTES: Final = 1024 * 1024 * 1024
 MAX_RATIO: Final = 200
+#: The most the XML parts may unpack to together: a reader holds their text (the strings) in memory.
+MAX_XML_BYTES: Final = 400 * 1024 * 1024
 #: The most parts (files) an archive may hold; Excel's workbooks hold tens to hundreds.
 MAX_PARTS: Final = 10_000
 #: The most rows and columns a sheet's cells may reach, counted from A1.
@@ -411,6 +415,7 @@ def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
                 f"holds the part {info.filename} compressed with method {info.compress_type}, which "
                 "Excel never uses; open the original in Excel and save it again as .xlsx"
             )
+    _check_xml_bytes(sum(info.file_size for info in infos if info.filename.endswith((".xml", ".rels"))))
     unpacked = sum(info.file_size for info in infos)
     if unpacked > MAX_UNPACKED_BYTES:
         raise GuardError(
@@ -425,6 +430,15 @@ def _check_entries(infos: list[zipfile.ZipInfo]) -> None:
                 f"{info.file_size / info.compress_size:,.0f}-fold; it looks "
                 "like a decompression bomb and is not read"
             )
+
+
+def _check_xml_bytes(size: int) -> None:
+    if size > MAX_XML_BYTES:
+        shown = math.ceil(size / 2**20 * 10) / 10  # rounded up: never shown as equal to the limit
+        raise GuardError(
+            f"holds {shown:,.1f} MB of XML (cells and text), more than the "
+            f"{MAX_XML_BYTES / 2**20:,.1f} MB a workbook is read with"
+        )
 
 
 def _scan_parts(
@@ -512,6 +526,7 @@ def check_workbook_file(path: Path) -> WorkbookParts:
                 raise GuardError("is a zip archive but not an Excel workbook (.xlsx)")
             _check_entries(infos)
             scans = _exact_scans(archive, _scan_parts(archive, infos))
+            _check_xml_bytes(sum(archive.getinfo(name).file_size for name in scans))
             parts = _workbook_parts(archive)
             _check_extents(parts, scans)
             formulas = frozenset(name for name, scan in scans.items() if scan.formulas)

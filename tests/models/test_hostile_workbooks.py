@@ -413,3 +413,19 @@ def test_solve_json_says_which_sheet_the_lines_came_from(tmp_path: Path) -> None
     data = json.loads(done.stdout)
     assert data["notes"][0] == "Lines were read from sheet 'Plan 2025'"
     assert {line["source_sheet"] for line in data["plan"]["lines"]} == {"Plan 2025"}
+
+
+def test_the_xml_a_workbook_may_hold_is_bounded(
+    tmp_path: Path, base: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reader keeps every string of the sheets it reads in memory: their text is bounded."""
+    text = "".join(
+        f'<row r="{r}"><c r="E{r}" t="inlineStr"><is><t>{"budget " * 3_000}</t></is></c></row>'
+        for r in range(10, 40)
+    )
+    path = rewritten(base, tmp_path / "long_strings.xlsx", SHEET, with_cells(text))
+    monkeypatch.setattr(xlsx_guard, "MAX_XML_BYTES", 512 * 1024)
+    message = read_plan(path).issues[0].message
+    assert message == (
+        "long_strings.xlsx holds 0.7 MB of XML (cells and text), more than the 0.5 MB a workbook is read with"
+    )
