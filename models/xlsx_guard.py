@@ -449,10 +449,20 @@ def _scan_parts(
     for info in infos:
         if info.is_dir():
             continue
-        named_xml = info.filename.lower().endswith((".xml", ".rels"))
+        name = info.filename.lower()
+        named_xml = name.endswith((".xml", ".rels"))
+        # The shared strings are read from this part, whatever the relationships say.
+        shared = name.endswith("sharedstrings.xml")
         try:
             with archive.open(info) as stream:
-                scan = scan_part(stream, info.file_size, SHEET_LIMITS, named_xml=named_xml, exact=exact)
+                scan = scan_part(
+                    stream,
+                    info.file_size,
+                    SHEET_LIMITS,
+                    named_xml=named_xml,
+                    shared_strings=shared,
+                    exact=exact,
+                )
         except ScanError as error:
             raise GuardError(f"is not read: its part {info.filename} {error}") from None
         if scan is not None:

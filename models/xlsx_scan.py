@@ -24,7 +24,7 @@ from typing import IO, TYPE_CHECKING, Final
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-__all__ = ["PartScan", "ScanError", "scan_part"]
+__all__ = ["MAX_TAG_BYTES", "Limits", "PartScan", "ScanError", "column_number", "scan_part"]
 
 _BLOCK: Final = 1 << 20
 #: The longest start tag read; no workbook writer comes near it.
@@ -212,6 +212,8 @@ def _fast_extent(text: bytes, *, exact: bool) -> tuple[int, int, bool] | None:
     usual attributes, within bounds that keep to the limits, is given them
     unless ``exact`` (see ``_BOUNDS``).
     """
+    if b"<c" not in text and b":c" not in text:
+        return 0, 0, True  # no cell at all (shared strings, styles, relationships...)
     if any(odd.search(text) for odd in _ODD_CELL):
         return None
     if not exact and len(text) >= _EXACT_BELOW:
@@ -237,8 +239,10 @@ def _fast_extent(text: bytes, *, exact: bool) -> tuple[int, int, bool] | None:
 class _Checks:
     """What every block of a part is checked for, and what the pass learns besides the extent."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, shared_strings: bool) -> None:
         self.formulas = False
+        #: Whether the part is the shared-string table (its claimed count is checked), seen once found.
+        self.shared_strings = shared_strings
         self.sst_seen = False
         self.sst_claim: int | None = None
         self.items = 0
@@ -250,7 +254,7 @@ class _Checks:
             )
         if not self.formulas:
             self.formulas = any(mark in text for mark in _ERROR) or any(f.search(text) for f in _FORMULA)
-        if not self.sst_seen and b"sst" in text and (tag := _SST_TAG.search(text)) is not None:
+        if self.shared_strings and not self.sst_seen and (tag := _SST_TAG.search(text)) is not None:
             self.sst_seen = True
             claim = _UNIQUE_COUNT.search(tag.group(0))
             self.sst_claim = int(claim.group(1)[:12]) if claim else None
@@ -266,11 +270,18 @@ class _Checks:
 
 
 def scan_part(
-    stream: IO[bytes], declared_size: int, limits: Limits, *, named_xml: bool, exact: bool = False
+    stream: IO[bytes],
+    declared_size: int,
+    limits: Limits,
+    *,
+    named_xml: bool,
+    shared_strings: bool = False,
+    exact: bool = False,
 ) -> PartScan | None:
     """One pass over a part: None if it is not XML; raises :class:`ScanError` when it is unsafe.
 
-    ``named_xml``: the part's name says XML (``.xml``, ``.rels``). A part
+    ``named_xml``: the part's name says XML (``.xml``, ``.rels``);
+    ``shared_strings``: the part is the shared-string table. A part
     whose cells the plain reading cannot place, or whose cells seem to pass
     the limits, is read again and walked tag by tag. Unless ``exact``, a
     large sheet's extent may be a bound (``PartScan.exact`` says).
@@ -281,26 +292,32 @@ def scan_part(
         raise ScanError(f"{problem}; workbooks are read in UTF-8, as Excel writes them")
     if not (named_xml or looks_like_xml(head)):
         return None
-    checks = _Checks()
+    checks = _Checks(shared_strings=shared_strings)
     rows = columns = 0
     is_exact = True
     for text in _blocks(stream, head, declared_size):
         checks.check(text)
         extent = _fast_extent(text, exact=exact)
+        bounded = extent is not None and not (is_exact and extent[2])
+        if bounded and extent is not None and limits.exceeded(max(rows, extent[0]), max(columns, extent[1])):
+            stream.seek(0)  # bounds past the limits: the extent itself, read again
+            return scan_part(
+                stream, declared_size, limits, named_xml=named_xml, shared_strings=shared_strings, exact=True
+            )
         if extent is not None and limits.exceeded(*extent[:2]) and _EMPTY_CELL.search(text) is None:
             return PartScan(extent[0], extent[1], checks.formulas, stopped=True)  # each cell holds something
         if extent is None or limits.exceeded(max(rows, extent[0]), max(columns, extent[1])):
-            return _walked(stream, declared_size, limits)
+            return _walked(stream, declared_size, limits, shared_strings=shared_strings)
         rows, columns = max(rows, extent[0]), max(columns, extent[1])
         is_exact = is_exact and extent[2]
     checks.finish()
     return PartScan(rows, columns, checks.formulas, exact=is_exact)
 
 
-def _walked(stream: IO[bytes], declared_size: int, limits: Limits) -> PartScan:
+def _walked(stream: IO[bytes], declared_size: int, limits: Limits, *, shared_strings: bool) -> PartScan:
     """The part read again from its start and walked tag by tag."""
     stream.seek(0)
-    checks = _Checks()
+    checks = _Checks(shared_strings=shared_strings)
     walk = _Walk(limits)
     for text in _blocks(stream, stream.read(_BLOCK), declared_size):
         checks.check(text)

@@ -7,6 +7,7 @@ aborts) instead of taking the machine down.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import struct
@@ -20,7 +21,8 @@ import openpyxl
 import pytest
 import xlsxwriter
 
-from models import xlsx_guard
+from models import xlsx_guard, xlsx_scan
+from models.issues import column_letter
 from models.workbook import read_plan
 from tests.conftest import ROOT
 
@@ -429,3 +431,24 @@ def test_the_xml_a_workbook_may_hold_is_bounded(
     assert message == (
         "long_strings.xlsx holds 0.7 MB of XML (cells and text), more than the 0.5 MB a workbook is read with"
     )
+
+
+def test_a_wide_sheet_is_read_through_without_a_walk_tag_by_tag(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bounds given to the first rows (any of 1,000 columns) and the exact extent of later ones
+    (100 columns, row 8,000) seem past the limits together: the sheet is read again for its extent,
+    not walked tag by tag (which takes seconds on a sheet of millions of cells)."""
+    letters = [column_letter(c) for c in range(1, 101)]
+    rows = "".join(
+        f'<row r="{r}">' + "".join(f'<c r="{col}{r}"><v>1</v></c>' for col in letters) + "</row>"
+        for r in range(1, 8_001)
+    )
+    part = (
+        f'<?xml version="1.0" encoding="UTF-8"?><worksheet><sheetData>{rows}</sheetData></worksheet>'.encode()
+    )
+
+    def walked(*_args: object) -> bool:
+        raise AssertionError("walked tag by tag")
+
+    monkeypatch.setattr(xlsx_scan._Walk, "feed", walked)
+    scan = xlsx_scan.scan_part(io.BytesIO(part), len(part), xlsx_guard.SHEET_LIMITS, named_xml=True)
+    assert scan == xlsx_scan.PartScan(8_000, 100, formulas=False, stopped=False, exact=True)
