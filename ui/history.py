@@ -8,7 +8,7 @@ from pathlib import Path
 from models.domain import Plan
 from models.project import Project
 
-__all__ = ["Command", "History", "Opened"]
+__all__ = ["Command", "History", "Opened", "Position"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,19 @@ class Command:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A place in the history, recognised later even after undo, redo and new commands.
+
+    ``epoch`` counts the times the history was cleared (another plan loaded);
+    ``command`` is the command just before the place (None at the start).
+    """
+
+    epoch: int
+    index: int
+    command: Command | None
+
+
 class History:
     """A stack of commands with a position and a clean mark (the state last saved or opened)."""
 
@@ -36,6 +49,8 @@ class History:
         self.commands: list[Command] = []
         self.index = 0
         self.clean_index: int | None = 0
+        #: How many times the history was cleared: a position of an earlier epoch is gone.
+        self.epoch = 0
 
     def __len__(self) -> int:
         return len(self.commands)
@@ -87,6 +102,21 @@ class History:
         """No state in the history is the saved one (the project's plan was replaced)."""
         self.clean_index = None
 
+    def position(self) -> Position:
+        """Where the history is now (to mark it clean later, when a save of this state is done)."""
+        return Position(self.epoch, self.index, self.commands[self.index - 1] if self.index else None)
+
+    def holds(self, position: Position) -> bool:
+        """Whether the state at ``position`` is still in the history (undone, perhaps, but not replaced)."""
+        if position.epoch != self.epoch or position.index > len(self.commands):
+            return False
+        return position.index == 0 or self.commands[position.index - 1] is position.command
+
+    def set_clean_at(self, position: Position) -> None:
+        """The state at ``position`` is the one saved; if it is no longer in the history, no state is."""
+        self.clean_index = position.index if self.holds(position) else None
+
     def clear(self) -> None:
         self.commands.clear()
         self.index, self.clean_index = 0, 0
+        self.epoch += 1

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Final
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QCoreApplication, QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -637,7 +637,14 @@ class MainWindow(QMainWindow):
             self.right.setSizes([330, 570])
         self._build_recent_menu()
 
+    def wait_for_saves(self) -> None:
+        """Let the saves under way (and those queued) finish, the window's own events still handled."""
+        flags = QEventLoop.ProcessEventsFlag
+        while self.session.saving:
+            QCoreApplication.processEvents(flags.ExcludeUserInputEvents | flags.WaitForMoreEvents)
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.wait_for_saves()  # a save under way ends first: nothing it writes is cut short or lost
         if not self.session.close():
             event.ignore()
             return

@@ -67,7 +67,7 @@ from planner.explain import apply_fix
 from planner.insight import balance_frontier, price_of_balance
 from planner.solve import solve, was_cancelled
 from ui.events import Event, Executor, Progress, SyncExecutor
-from ui.history import Command, History, Opened
+from ui.history import Command, History, Opened, Position
 from ui.import_state import ImportState
 
 __all__ = [
@@ -96,6 +96,7 @@ MESSAGES: Final = {
     "drop_only_xlsx": "Only .xlsx workbooks can be opened",
     "new_project": "New project: open a workbook (Ctrl+O) to start",
     "saved": "Saved {name}",
+    "saving": "Saving {name}…",
     "restored": "Unsaved work restored; save it to keep it",
     "not_changed": "Not changed: {reason}",
     "autosave_failed": "Autosave failed: {reason}",
@@ -191,6 +192,16 @@ class Session:
         self._stops: dict[str, threading.Event] = {}
         #: Resubmitted workbooks waiting to be read, in the order given (the first is being read).
         self._resubmissions: list[Path] = []
+        #: A save runs through the executor; the saves asked for meanwhile (None: where the project is then).
+        self._save_running = False
+        self._save_queue: list[Path | None] = []
+        #: The lock a save under way took for its file (Save as), until the save is done.
+        self._save_lock: ProjectLock | None = None
+        #: One write of the project at a time; a save asked for later than one written is not undone by it.
+        self._write_lock = threading.Lock()
+        self._save_serial = 0
+        self._serial_written: dict[Path, int] = {}
+        self._serial_marked = 0
 
         self.plan_changed: Event[[Plan]] = Event()
         #: A plan was opened (a workbook, a project, a new project).
@@ -732,7 +743,7 @@ class Session:
         if answer == "cancel":
             return False
         if answer == "save":
-            return self.save()
+            return self.save(wait=True)
         return True
 
     def new_project(self) -> bool:
@@ -746,16 +757,50 @@ class Session:
         self.message.emit(MESSAGES["new_project"])
         return True
 
-    def open_project(self, path: str | Path) -> bool:
-        """Open a project; one that cannot be opened is an error and nothing changes."""
+    def open_project(self, path: str | Path, *, wait: bool = False) -> bool:
+        """Open a project: read off the window's thread (on this one if ``wait``), then ask and apply.
+
+        Unsaved changes are asked about only once the project is read, just
+        before the plan changes; a project that cannot be read, or a question
+        cancelled, changes nothing. Returns False when it is known not to be
+        opened (at once if ``wait`` or the executor ran it), True otherwise.
+        """
         target = Path(path)
+        message = MESSAGES["opening"].format(name=target.name)
+        self.message.emit(message)
+        opened: list[bool] = []
+
+        def work(progress: Progress) -> Project | str:
+            progress(0.0, message)
+            try:
+                return open_project(target)
+            except ProjectError as error:
+                return str(error)
+            except Exception as error:  # anything else unreadable: said, and nothing changes
+                return f"{target.name} cannot be opened ({type(error).__name__}: {error})"
+
+        def done(outcome: Project | str) -> None:
+            opened.append(self._on_project_read(target, outcome))
+
+        if wait:
+            done(work(lambda _fraction, _message: None))
+        else:
+            self.executor.submit(work, done, kind="open")
+        return opened[0] if opened else True
+
+    def _on_project_read(self, target: Path, outcome: Project | str) -> bool:
+        """A project read (or why not): unsaved changes asked about, then the lock taken and it applied."""
+        if isinstance(outcome, str):
+            self.error.emit(outcome)
+            self.message.emit(MESSAGES["not_opened"].format(name=target.name))
+            return False
         if not self.maybe_keep_changes():
+            self.message.emit(MESSAGES["not_opened"].format(name=target.name))
             return False
-        try:
-            project = open_project(target)
-        except ProjectError as error:
-            self.error.emit(str(error))
-            return False
+        self._apply_project(target, outcome)
+        return True
+
+    def _apply_project(self, target: Path, project: Project) -> None:
         self._release()
         lock = ProjectLock(target)
         try:
@@ -776,51 +821,155 @@ class Session:
         self._project_title()
         self.project_opened.emit(str(target))
         self.recover()
+
+    @property
+    def saving(self) -> bool:
+        """Whether a save runs off the window's thread (or waits its turn)."""
+        return self._save_running
+
+    def save(self, *, wait: bool = False) -> bool:
+        """Save the project where it is, or where the user says if it never was.
+
+        While a save runs, another is queued and saves where the project is then.
+        """
+        if self._save_running and not wait:
+            return self._queue_save(None)
+        if self.project_path is not None:
+            return self.save_to(self.project_path, wait=wait)
+        path = self.ask_save_path()
+        return path is not None and self.save_to(path, wait=wait)
+
+    def _queue_save(self, target: Path | None) -> bool:
+        if not self._save_queue or self._save_queue[-1] != target:
+            self._save_queue.append(target)
         return True
 
-    def save(self) -> bool:
-        """Save the project where it is, or where the user says if it never was."""
-        if self.project_path is not None:
-            return self.save_to(self.project_path)
-        path = self.ask_save_path()
-        return path is not None and self.save_to(path)
+    def save_to(self, path: str | Path, *, wait: bool = False) -> bool:
+        """Save to ``path``, which this window must hold: a project open in another window is not saved.
 
-    def save_to(self, path: str | Path) -> bool:
-        """Save to ``path``, which this window must hold: a project open in another window is not saved."""
+        A snapshot of the project is written off the window's thread (on this
+        one if ``wait``); edits made meanwhile stay unsaved. One save at a
+        time: a save asked for while one runs waits its turn. Returns False
+        when it is known not to be saved (refused, or failed at once), True
+        otherwise.
+        """
         target = Path(path)
         target = target if target.suffix == ".fulcrum" else target.with_name(target.name + ".fulcrum")
+        if self._save_running and not wait:
+            return self._queue_save(target)
+        lock = self._saving_lock(target)
+        if lock is None:
+            return False
+        project, position = self.current_project(), self.history.position()
+        self._save_serial += 1
+        serial = self._save_serial
+        message = MESSAGES["saving"].format(name=target.name)
+        self.message.emit(message)
+        saved: list[bool] = []
+
+        def work(progress: Progress) -> Path | str | None:
+            progress(0.0, message)
+            return self._write_project(target, project, serial)
+
+        def done(outcome: Path | str | None) -> None:
+            saved.append(self._on_project_written(target, outcome, lock, position, serial, wait=wait))
+
+        if wait:
+            done(work(lambda _fraction, _message: None))
+        else:
+            self._save_running, self._save_lock = True, lock
+            self.executor.submit(work, done, kind="save")
+        return saved[0] if saved else True
+
+    def _saving_lock(self, target: Path) -> ProjectLock | None:
+        """The lock of ``target``, held by this window (taken now if need be); None (said why) if not."""
         lock = ProjectLock(target)
-        if self.lock is not None and self.lock.lock_path == lock.lock_path:
-            lock = self.lock
+        for held in (self.lock, self._save_lock):
+            if held is not None and held.lock_path == lock.lock_path:
+                lock = held
         try:
             other = lock.acquire()
         except LockError as error:
             self.error.emit(f"{target.name} cannot be saved: {error.strerror}")
-            return False
+            return None
         if other is not None:
             self.error.emit(
                 MESSAGES["held_elsewhere"].format(
                     name=target.name, pid=other.get("pid"), host=other.get("host")
                 )
             )
-            return False
+            return None
+        return lock
+
+    def _write_project(self, target: Path, project: Project, serial: int) -> Path | str | None:
+        """Write ``project`` (any thread): the path written, why not, or None if a newer save wrote first."""
+        with self._write_lock:
+            if self._serial_written.get(target, 0) > serial:
+                return None  # a save asked for later is already written there: this one is older
+            try:
+                written = save_project(target, project)
+            except ProjectError as error:
+                return str(error)
+            except Exception as error:  # said, and the mark stays where it was
+                return f"{target}: cannot be saved ({type(error).__name__}: {error})"
+            self._serial_written[target] = serial
+            return written
+
+    def _on_project_written(
+        self,
+        target: Path,
+        outcome: Path | str | None,
+        lock: ProjectLock,
+        position: Position,
+        serial: int,
+        *,
+        wait: bool,
+    ) -> bool:
+        """A save done: the clean mark goes to the state written; a failure leaves it as it was."""
+        if not wait:
+            self._save_running, self._save_lock = False, None
         try:
-            target = save_project(target, self.current_project())
-        except ProjectError as error:
-            if lock is not self.lock:
+            return self._take_written(target, outcome, lock, position, serial)
+        finally:
+            if not wait and self._save_queue:
+                self._start_queued_save()
+
+    def _take_written(
+        self, target: Path, outcome: Path | str | None, lock: ProjectLock, position: Position, serial: int
+    ) -> bool:
+        if not isinstance(outcome, Path) or serial < self._serial_marked:
+            if lock is not self.lock and lock is not self._save_lock:
                 lock.release()
-            self.error.emit(str(error))
-            return False
+            if isinstance(outcome, str):
+                self.error.emit(outcome)
+            return outcome is None or isinstance(outcome, Path)
+        self._serial_marked = serial
+        if position.epoch != self.history.epoch:
+            # Another plan was loaded meanwhile: the file is written, the window is on other work.
+            if lock is not self.lock and lock is not self._save_lock:
+                lock.release()
+            self.message.emit(MESSAGES["saved"].format(name=outcome.name))
+            self.project_saved.emit(str(outcome))
+            return True
         if lock is not self.lock:
             self._release()
             self.lock = lock
-        self.project_path = target
-        self.set_clean()
+        self.project_path = outcome
+        self._history_step(lambda: self.history.set_clean_at(position))
         self._project_title()
-        self._discard_own_recovery()
-        self.message.emit(MESSAGES["saved"].format(name=target.name))
-        self.project_saved.emit(str(target))
+        if not self.dirty:
+            self._discard_own_recovery()  # with edits made during the save, the recovery files stay
+        self.message.emit(MESSAGES["saved"].format(name=outcome.name))
+        self.project_saved.emit(str(outcome))
         return True
+
+    def _start_queued_save(self) -> None:
+        target = self._save_queue.pop(0)
+        if target is None:
+            if self.project_path is None:
+                return  # the save before it failed: its error is shown, and no dialog pops up unasked
+            target = self.project_path
+        self.save_to(target)
 
     def close(self) -> bool:
         """Whether the work may be closed (unsaved changes saved or discarded)."""
@@ -857,8 +1006,8 @@ class Session:
         """Write unsaved work to this window's recovery file (never to the project); keep the lock fresh."""
         if self.lock is not None:
             self.lock.refresh()
-        if not self.dirty or not self.plan.lines:
-            return None
+        if not self.dirty or not self.plan.lines or self._save_running:
+            return None  # while a save runs, the recovery files stay as they are until it is done
         target = self._recovery_target()
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -100,7 +100,7 @@ class Runner(QObject):
 
 
 #: The kinds of work the window shows as "Working…" while they run.
-BUSY_KINDS = ("solve", "import", "export", "resubmit")
+BUSY_KINDS = ("solve", "import", "export", "resubmit", "open", "save")
 
 
 class QtExecutor(QObject):

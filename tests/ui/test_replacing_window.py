@@ -118,7 +118,8 @@ def test_a_drop_over_a_changed_floor_asks_and_save_keeps_the_floor_in_the_projec
     qtbot: QtBot, window: MainWindow, question: Question, other: Path, tmp_path: Path
 ) -> None:
     target = tmp_path / "plan.fulcrum"
-    assert window.session.save_to(target)
+    with qtbot.waitSignal(window.projects.project_saved, timeout=TIMEOUT):
+        assert window.session.save_to(target)
     assert not window.isWindowModified()
     edited = change_a_floor(qtbot, window)
     drop_files(window, [other])
@@ -183,6 +184,9 @@ def test_open_project_and_new_project_over_a_changed_floor_ask(
     edited = change_a_floor(qtbot, window)
     choose_files(monkeypatch, target)
     window.projects.open_project_action.trigger()
+    # Asked once the project is read, just before the plan would change.
+    qtbot.waitUntil(lambda: question.titles == ["Unsaved changes"], timeout=TIMEOUT)
+    assert window.status_label.text() == "other.fulcrum was not opened: the plan on screen is unchanged"
     window.projects.new_action.trigger()
     assert question.titles == ["Unsaved changes"] * 2
     assert window.session.plan == edited and window.isWindowModified()

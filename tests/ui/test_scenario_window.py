@@ -97,7 +97,8 @@ def test_project_saved_and_opened_keeps_everything(
     projects.save_plan_as_scenario("Base")
     projects.change_project(lambda p: set_notes(p, "Base", "note"), "notes")
     target = tmp_path / "budget.fulcrum"
-    assert projects.save_to(target)
+    with qtbot.waitSignal(window.projects.project_saved, timeout=TIMEOUT):
+        assert projects.save_to(target)
     assert not projects.dirty
     assert window.windowTitle() == "Fulcrum — budget.fulcrum[*]"
     assert ProjectLock(target).holder() is not None  # held by this window
@@ -108,7 +109,8 @@ def test_project_saved_and_opened_keeps_everything(
     other = new_window("other.ini")
     lock_file = target.with_name(target.name + ".lock")
     lock_file.write_text(json.dumps({"pid": 1, "host": socket.gethostname(), "since": "earlier"}))
-    assert other.session.open_project(target)
+    with qtbot.waitSignal(other.projects.project_opened, timeout=TIMEOUT):
+        assert other.session.open_project(target)
     warning = other.findChild(QMessageBox, "already-open")
     assert warning is not None and "open in another Fulcrum window" in warning.text()
     assert other.session.project.scenarios == saved.scenarios
@@ -122,16 +124,18 @@ def test_a_file_that_is_not_a_project_is_refused_and_nothing_changes(
     bogus.write_text("shopping list")
     plan = window.session.plan
     with qtbot.waitSignal(window.error_shown, timeout=TIMEOUT) as shown:
-        assert not window.session.open_project(bogus)
+        window.session.open_project(bogus)
     assert "not a SQLite database" in shown.args[0]
-    assert window.session.plan == plan
+    assert window.status_label.text() == "notes.fulcrum was not opened: the plan on screen is unchanged"
+    assert window.session.plan == plan and window.session.project_path is None
     assert bogus.read_text() == "shopping list"
 
 
 def test_unsaved_changes_are_asked_about_on_close(qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
     projects = window.session
     target = tmp_path / "p.fulcrum"
-    projects.save_to(target)
+    with qtbot.waitSignal(window.projects.project_saved, timeout=TIMEOUT):
+        projects.save_to(target)
     solved(qtbot, window, window.session.plan.with_policy(total_budget=40_000_000))
     asked: list[str] = []
     projects.ask_unsaved = lambda: asked.append("asked") or "cancel"
@@ -150,7 +154,8 @@ def test_autosave_and_recovery(
 ) -> None:
     projects = window.session
     target = tmp_path / "p.fulcrum"
-    projects.save_to(target)
+    with qtbot.waitSignal(window.projects.project_saved, timeout=TIMEOUT):
+        projects.save_to(target)
     assert projects.autosave() is None  # nothing unsaved
     solved(qtbot, window, window.session.plan.with_policy(total_budget=41_000_000))
     projects.save_plan_as_scenario("Unsaved idea")
@@ -160,7 +165,8 @@ def test_autosave_and_recovery(
     # A fresh window opening the project after a crash is offered the recovered work.
     release(projects.session_id)  # the first window is gone
     fresh = new_window("fresh.ini")
-    assert fresh.session.open_project(target)
+    with qtbot.waitSignal(fresh.projects.project_opened, timeout=TIMEOUT):
+        assert fresh.session.open_project(target)
     assert fresh.session.plan.policy.total_budget == 41_000_000
     assert [s.name for s in fresh.session.project.scenarios] == ["Unsaved idea"]
     assert fresh.session.dirty
@@ -215,7 +221,9 @@ def test_saving_over_a_foreign_file_is_refused(qtbot: QtBot, window: MainWindow,
     connection.commit()
     connection.close()
     before = foreign.read_bytes()
+    title = window.windowTitle()
     with qtbot.waitSignal(window.error_shown, timeout=TIMEOUT) as shown:
-        assert not window.session.save_to(foreign)
+        window.session.save_to(foreign)
     assert "another program" in shown.args[0]
     assert foreign.read_bytes() == before
+    assert window.session.project_path is None and window.windowTitle() == title
