@@ -42,7 +42,7 @@ from xlsxwriter.worksheet import Worksheet
 from models.atomic import replacing
 from models.compare import Compared, Comparison, Row
 from models.domain import Basis, Bound, Plan, function_key
-from models.insight import BalanceWarning, Frontier, PriceOfBalance
+from models.insight import PRICE_OF_BALANCE_MEANS, BalanceWarning, Frontier, PriceOfBalance
 from models.phasing import as_periods, periods_of, phase
 from models.result import Result
 from models.schema import (
@@ -506,12 +506,13 @@ def write_result(
 def _write_price(out: _Book, price: PriceOfBalance) -> None:
     sheet = out.sheet("Price of balance", ("Figure", "Value"), (58, 20))
     rows: list[tuple[str, object, Format | None]] = [
-        ("Customer impact of the plan", price.customer_with, out.money),
-        ("Most customer impact without the balance rules", price.customer_without, out.money),
+        ("Customer impact of the best allocation with the balance rules", price.customer_with, out.money),
+        ("Customer impact of the best allocation without them", price.customer_without, out.money),
         ("Price of balance (customer impact given up)", price.price, out.money),
         ("Total impact of the plan", price.total_with, out.money),
         ("Total impact without the balance rules", price.total_without, out.money),
         ("Balance rules lifted", ", ".join(price.relaxed) or "none", None),
+        ("The price of balance is", PRICE_OF_BALANCE_MEANS, None),
     ]
     for r, (label, value, fmt) in enumerate(rows, start=1):
         out.put(sheet, r, 0, label)

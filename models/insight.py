@@ -18,6 +18,7 @@ from models.result import Impact, Result
 from models.rules import RuleKey
 
 __all__ = [
+    "PRICE_OF_BALANCE_MEANS",
     "BalanceWarning",
     "FloorPrice",
     "Frontier",
@@ -43,9 +44,23 @@ class FloorPrice:
         return self.key.subject
 
 
+#: What the price of balance is, in the words the window, the export and the README use.
+PRICE_OF_BALANCE_MEANS = (
+    "the customer impact given up to keep the internal floors and the internal share minimum: "
+    "the customer impact of the best allocation without them less that of the best allocation "
+    "with them, both found by maximising total impact with every line's own weight, whatever the "
+    "plan's objective. A rule that does not bind costs nothing, and the price is never negative "
+    "(when the money a rule holds would go to other internal functions, it costs customers nothing)"
+)
+
+
 @dataclass(frozen=True, slots=True)
 class PriceOfBalance:
-    """Customer impact with the internal floors and share minimum, and without them."""
+    """Customer and total impact of the best allocation with the balance rules and without them.
+
+    "Best" is the most total impact, with every line's own weight, whatever
+    the plan's objective (see :data:`PRICE_OF_BALANCE_MEANS`).
+    """
 
     customer_with: float
     customer_without: float
@@ -57,12 +72,29 @@ class PriceOfBalance:
     @property
     def price(self) -> float:
         """Customer impact given up for the balance rules (never negative)."""
-        return self.customer_without - self.customer_with
+        return max(self.customer_without - self.customer_with, 0.0)
 
     @property
     def total_price(self) -> float:
         """Total impact given up for the balance rules (a relaxation: never negative)."""
         return self.total_without - self.total_with
+
+    def describe(self) -> str:
+        """The price in a few sentences, with its definition, as the window shows it."""
+        lifted = ", ".join(self.relaxed) or "no balance rules (the plan has none)"
+        share = percent(self.price / self.customer_without) if self.customer_without > 0 else "0%"
+        if self.customer_without < self.customer_with:
+            given = "customers give up nothing (the money they hold would go to other internal functions)"
+        else:
+            given = (
+                f"customers give up {money(self.price)} ({share}) so the functions behind them keep working"
+            )
+        return (
+            f"customer impact {money(self.customer_with)} with the balance rules and "
+            f"{money(self.customer_without)} without them ({lifted}): {given}. "
+            f"Total impact {money(self.total_with)} against {money(self.total_without)}. "
+            f"The price of balance is {PRICE_OF_BALANCE_MEANS}."
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -196,7 +196,11 @@ def _solve_command(args: argparse.Namespace) -> int:
     objective = Objective(args.objective) if args.objective else None
     result = solve(plan, objective=objective, solver=SolverName(args.solver), time_limit=args.time_limit)
     code = EXIT_CODES[result.status]
-    price = price_of_balance(plan, result, solver=SolverName(args.solver)) if result.is_optimal else None
+    price = (
+        price_of_balance(plan, result, objective=objective, solver=SolverName(args.solver))
+        if result.is_optimal
+        else None
+    )
     warnings = balance_check(plan, result)
     if args.out and not _exported(
         lambda: write_result(args.out, plan, result, price=price, warnings=warnings, sources=sources)
@@ -212,7 +216,7 @@ def _solve_command(args: argparse.Namespace) -> int:
         _print_summary(plan, result, sys.stdout)
         if price is not None:
             print(
-                f"Price of balance: customers could gain {money(price.price)} impact at most without "
+                f"Price of balance: customers give up {money(price.price)} impact to keep "
                 f"{', '.join(price.relaxed) or 'the balance rules'}",
                 file=sys.stdout,
             )

@@ -1,20 +1,29 @@
 """The price of balance and the balance frontier.
 
-Price of balance: the most customer impact the plan allows once the internal
-functions' floors and the internal share minimum are lifted (internal lines
-keep only their own line rules: their floors, change limits and locks),
-against the customer impact of the plan's own allocation. The plan's
-allocation is feasible without those rules, so the price is never negative.
-The total impact of the plan re-solved without them is given too. Each
-binding internal floor gets its shadow price and the range of floor values
-over which that price holds, found by LP ranging in HiGHS on the plan's
-piecewise-linear model (the range over which the optimal basis, and so the
-price, stays the same).
+Price of balance: the customer impact given up to keep the internal
+functions' floors and the internal share minimum (the balance rules). It is
+the customer impact of the best allocation without those rules less that of
+the best allocation with them, both found by maximising total impact with
+every line's own weight (internal lines keep theirs), whatever objective the
+plan itself is solved with. When no balance rule binds at the best allocation
+with them (each has no shadow price), that allocation is also the best
+without them (its optimality conditions hold unchanged), so the price is 0:
+a rule that does not bind costs nothing, and the price moves continuously as
+a floor starts to bind. The price is never negative: where the best
+allocation without the rules gives customers less (the money freed goes to
+other internal functions), the rules cost customers nothing and the price is
+0. The total impact with and
+without the rules is given too. Each binding internal floor gets its shadow
+price and the range of floor values over which that price holds, found by LP
+ranging in HiGHS on the plan's piecewise-linear model under the max-impact
+objective (the range over which the optimal basis, and so the price, stays
+the same).
 
 Balance frontier: the internal share ``s`` is fixed by one row,
 ``I - s T = 0`` with ``I`` the internal and ``T`` the total money allocated,
 and swept from its lowest to its highest feasible value with every other
-rule of the plan kept and the plan's own share bounds lifted. The model is
+rule of the plan kept and the plan's own share bounds lifted, each point
+maximising total impact whatever the plan's objective. The model is
 built once and handed to HiGHS; between points only the coefficient ``-s``
 changes and HiGHS starts from the previous basis. Each point is checked
 against a Lagrangian bound as a plain solve is, and solved again with refined
@@ -37,7 +46,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 
-from models.domain import Kind, Plan, function_key
+from models.domain import Kind, Objective, Plan, function_key
 from models.insight import FloorPrice, Frontier, FrontierPoint, PriceOfBalance
 from models.result import Impact, Result, Status
 from models.rules import Family, RuleKey
@@ -79,32 +88,33 @@ def price_of_balance(
     plan: Plan,
     result: Result | None = None,
     *,
+    objective: Objective | None = None,
     solver: SolverName = SolverName.HIGHS,
     cancelled: Cancelled | None = None,
 ) -> PriceOfBalance | None:
-    """What the balance rules cost; None unless the plan (and the plan without them) solve.
+    """What the balance rules cost (see the module's docstring); None unless the plan solves.
 
-    None too once ``cancelled()`` is true (a newer plan makes the answer stale).
+    ``result`` is the plan's own, solved under ``objective`` (default the
+    plan's); under any objective but max-impact the plan is solved again to
+    maximise impact. None too once ``cancelled()`` is true (a newer plan makes
+    the answer stale).
     """
-    result = result or solve(plan, solver=solver, cancelled=cancelled)
+    if cancelled is not None and cancelled():
+        return None
+    objective = objective or plan.policy.objective
+    if result is None or objective is not Objective.MAX_IMPACT:
+        result = solve(plan, objective=Objective.MAX_IMPACT, solver=solver, cancelled=cancelled)
     if not result.is_optimal:
         return None
     free, relaxed = without_balance_rules(plan)
-    if not relaxed:
-        customer_without, total_without = result.impact.customer, result.impact.total
-    else:
-        customers_only = replace(
-            free,
-            lines=tuple(
-                replace(line, weight=0.0) if line.kind is Kind.INTERNAL else line for line in free.lines
-            ),
-        )
-        best_for_customers = solve(customers_only, solver=solver, cancelled=cancelled)
-        other = solve(free, solver=solver, cancelled=cancelled)
-        if not (best_for_customers.is_optimal and other.is_optimal):
+    customer_without, total_without = result.impact.customer, result.impact.total
+    if _balance_binds(plan, result):
+        best = solve(free, objective=Objective.MAX_IMPACT, solver=solver, cancelled=cancelled)
+        if not best.is_optimal:
             return None
-        customer_without = max(best_for_customers.impact.customer, result.impact.customer)
-        total_without = max(other.impact.total, result.impact.total)
+        customer_without = best.impact.customer
+        # Lifting rules never lowers the best total; below it is the solver's rounding.
+        total_without = max(best.impact.total, result.impact.total)
     return PriceOfBalance(
         customer_with=result.impact.customer,
         customer_without=customer_without,
@@ -113,6 +123,19 @@ def price_of_balance(
         floors=_floor_prices(plan, result),
         relaxed=relaxed,
     )
+
+
+def _is_balance_rule(internal: set[str], key: RuleKey) -> bool:
+    """Whether ``key`` names an internal function's floor or the internal share minimum."""
+    if key.family is Family.SHARE_MIN:
+        return True
+    return key.family is Family.FUNCTION_FLOOR and function_key(key.subject) in internal
+
+
+def _balance_binds(plan: Plan, result: Result) -> bool:
+    """Whether any balance rule has a shadow price at the max-impact ``result``."""
+    internal = _internal_functions(plan)
+    return any(rule.binding and _is_balance_rule(internal, rule.key) for rule in result.rules)
 
 
 def _floor_prices(plan: Plan, result: Result) -> tuple[FloorPrice, ...]:
@@ -126,7 +149,7 @@ def _floor_prices(plan: Plan, result: Result) -> tuple[FloorPrice, ...]:
     ]
     if not binding:
         return ()
-    model = build_problem(plan)
+    model = build_problem(plan, objective=Objective.MAX_IMPACT)
     highs = new_highs()
     highs.setOptionValue("presolve", "off")
     highs.setOptionValue("solver", "simplex")
@@ -256,7 +279,7 @@ class _ShareModel:
     def __init__(self, free: Plan, share: float, cancelled: Cancelled | None) -> None:
         self.plan = free
         self.cancelled = cancelled
-        model = build_problem(free, fineness=FRONTIER_FINENESS)
+        model = build_problem(free, objective=Objective.MAX_IMPACT, fineness=FRONTIER_FINENESS)
         lp = model.prob
         n = len(model.x)
         self.kind = np.fromiter((line.kind is Kind.INTERNAL for line in free.lines), dtype=float, count=n)
@@ -331,7 +354,7 @@ class _ShareModel:
     def _refined(self, share: float, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         """The point by a plain solve with the share fixed (curves refined); ``x`` if not better."""
         fixed = self.plan.with_policy(internal_share_min=share, internal_share_max=share)
-        result = solve(fixed, cancelled=self.cancelled)
+        result = solve(fixed, objective=Objective.MAX_IMPACT, cancelled=self.cancelled)
         if was_cancelled(result):
             raise _CancelledError
         if not result.is_optimal or result.impact.total <= impacts(self.plan, x.tolist()).total:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 from typing import Any
 
@@ -101,15 +102,7 @@ class InsightPanel(QWidget):
             self.summary.setText("The price of balance needs an optimal plan.")
             self.floors.set_floors(())
         else:
-            lifted = ", ".join(price.relaxed) or "no balance rules (the plan has none)"
-            self.summary.setText(
-                f"<b>Price of balance:</b> customer impact <b>{money(price.customer_with)}</b> with "
-                f"the balance rules, at most <b>{money(price.customer_without)}</b> without them "
-                f"({lifted}): customers give up <b>{money(price.price)}</b> "
-                f"({percent(price.price / price.customer_without) if price.customer_without else '0%'})"
-                f" so the functions behind them keep working. Total impact "
-                f"{money(price.total_with)} against {money(price.total_without)}."
-            )
+            self.summary.setText(f"<b>Price of balance:</b> {html.escape(price.describe())}")
             self.floors.set_floors(price.floors)
             self.floor_view.resizeColumnsToContents()
         if not warnings:

@@ -107,7 +107,7 @@ def test_opening_the_sample_shows_it_and_solving_gives_its_result_and_insight(se
     assert events.args("result_changed")[-1] == (session.plan, session.result)
     session.start_insight(session.plan, session.result)
     assert session.insight_plan == session.plan
-    assert session.price is not None and session.price.price > 0
+    assert session.price is not None and session.price.floors and session.price.total_price > 0
     assert any("Finance" in w.message for w in session.warnings)
     assert session.compute_frontier()
     assert session.frontier is not None and session.frontier_plan == session.plan

@@ -27,9 +27,12 @@ def test_price_of_balance_and_warnings_follow_the_solve(
     qtbot: QtBot, window: MainWindow, qtmodeltester: object
 ) -> None:
     price = window.session.price
-    assert price is not None and price.price > 0
+    assert price is not None and price.floors
     summary = window.insight_panel.summary.text()
-    assert f"{price.price:,.0f}" in summary
+    assert f"{price.customer_with:,.0f}" in summary
+    assert (
+        "the customer impact given up to keep the internal floors and the internal share minimum" in summary
+    )
     model = window.insight_panel.floors
     assert model.rowCount() == len(price.floors) >= 1
     assert model.index(0, 0).data() == price.floors[0].function
