@@ -113,7 +113,7 @@ class Budget(RuleFamily):
         sense = Sense.EQ if plan.policy.spend_whole_budget else Sense.LE
         coefs = tuple((i, 1.0) for i in range(len(plan.lines)))
         text = f"Spend {'exactly' if sense is Sense.EQ else 'at most'} the budget of {_amount(plan.budget)}"
-        return [Row(RuleKey(Family.BUDGET), text, sense, plan.budget, coefs)]
+        return [Row(RuleKey(Family.BUDGET), text, sense, plan.budget, coefs, per_budget=1.0)]
 
     def fix(self, plan: Plan, relaxed: Sequence[Relaxed], x: Sequence[float]) -> Fix:
         item = _only(relaxed)
@@ -190,7 +190,8 @@ class _FunctionBound(RuleFamily):
             detail = "" if bound.basis is Basis.AMOUNT else f" ({bound.describe()})"
             text = f"{name} {self.word} of {_amount(amount)}{detail}"
             coefs = tuple((i, 1.0) for i in members)
-            rows.append(Row(RuleKey(self.family, name), text, self.sense, amount, coefs))
+            per_budget = bound.value if bound.basis is Basis.BUDGET else 0.0
+            rows.append(Row(RuleKey(self.family, name), text, self.sense, amount, coefs, per_budget))
         return rows
 
     def order(self, plan: Plan, row: Row) -> tuple[int, int]:

@@ -44,6 +44,9 @@ class Row:
     sense: Sense
     rhs: float
     coefs: tuple[tuple[int, float], ...]
+    #: How far the limit moves per unit of budget: 1 for the budget, the share for a rule
+    #: stated as a % of the budget, else 0.
+    per_budget: float = 0.0
 
     @property
     def family(self) -> Family:

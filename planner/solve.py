@@ -29,13 +29,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
 from models.domain import Curve, Kind, Objective, Plan, function_key
 from models.result import Impact, Result, RuleReport, Status
+from models.rules import Family
 from models.validation import validate
 from planner import explain
 from planner.curves import refine
@@ -203,6 +204,29 @@ def _rule_reports(
     return tuple(reports)
 
 
+def _with_budget_price(
+    model: LpModel, reports: tuple[RuleReport, ...], shadows: Sequence[float], maximise: bool
+) -> tuple[RuleReport, ...]:
+    """The budget's report with the value of one more unit of budget, d(optimum)/d(budget).
+
+    A rule stated as a % of the budget moves with it, so by the chain rule the
+    budget is worth ``sum_r y_r * d(limit_r)/dB`` over every row ``r`` (the
+    budget row's dual, plus each such rule's dual times its share), in the
+    reports' sign: impact gained (change saved, under min-change) per unit of
+    budget. The budget binds when that is not zero, even if the budget row
+    itself has slack (the rules it sets do not).
+    """
+    value = math.fsum(y * row.per_budget for row, y in zip(model.rows, shadows, strict=True) if y)
+    gain = (value if maximise else -value) + 0.0
+    binding = abs(gain) > 1e-9
+    return tuple(
+        replace(report, shadow_price=gain if binding else 0.0, binding=binding)
+        if report.key.family is Family.BUDGET
+        else report
+        for report in reports
+    )
+
+
 def _line_binding(
     plan: Plan, model: LpModel, x: Sequence[float], prices: Sequence[float] | None
 ) -> tuple[dict[str, str], dict[str, float]]:
@@ -346,7 +370,7 @@ def solve(
         totals=by_function,
         kind_totals=by_kind,
         impact=impacts(plan, x),
-        rules=_rule_reports(model, x, shadows, maximise),
+        rules=_with_budget_price(model, _rule_reports(model, x, shadows, maximise), shadows, maximise),
         line_binding=line_binding,
         line_shadow=line_shadow,
         solver=outcome.solver,
