@@ -3,7 +3,8 @@
 A line's own values are checked against the bounds its fields have in the
 schema (:data:`models.schema.LINE_FIELDS`), and its phasing against its current spend
 (:func:`models.phasing.phasing_problem`); then the rules that join lines:
-names used twice, a floor above a cap, one kind per function, function rules
+names used twice, a floor above a cap, a locked line whose cap is below its
+current spend (the lock and the cap cannot both hold), one kind per function, function rules
 and ratio rules that name functions the plan has, share bounds.
 
 Limits of what is solved (the README states them): no amount of money (a
@@ -132,6 +133,13 @@ def _line_issues(lines: Sequence[Line], columns: Mapping[str, str]) -> list[Issu
                 line,
                 "floor",
                 f"Floor {_exact(line.floor)} of {line.name!r} is above its cap {_exact(line.cap)}",
+            )
+        if line.locked and line.cap is not None and line.cap < line.current:
+            issue(
+                line,
+                "cap",
+                f"{line.name!r} is locked at its current spend {_exact(line.current)} but its cap is "
+                f"{_exact(line.cap)}: raise the cap to at least {_exact(line.current)} or unlock the line",
             )
     return issues
 
