@@ -6,7 +6,10 @@ floors presolve alone took longer than the whole solve without it), and the
 dual simplex for small models or the interior-point method with crossover
 for large ones (:data:`IPM_COLUMNS`), as measured on this model's shape:
 separable curves and a few dense coupling rows (see ``bench/``). COIN-OR CBC, given the same model as a PuLP
-problem through PuLP's command-line interface, is the alternative.
+problem through PuLP's command-line interface, is the alternative: the CBC
+program shipped inside the PuLP package, else the one its ``cbc`` extra
+installs beside Python, else a ``cbc`` on the PATH (:func:`cbc_programs`;
+nothing needs to be on the PATH), else a clear message (:data:`NO_CBC`).
 
 A solve can be cancelled: ``cancelled()`` is asked before the solver starts
 and, under HiGHS, at each simplex or interior-point iteration through its
@@ -18,12 +21,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sys
+import sysconfig
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
@@ -31,7 +37,21 @@ import numpy as np
 from models.result import Status
 from planner.lp import LinearProgram
 
-__all__ = ["CANCELLED", "Cancelled", "SolveOutcome", "SolverName", "interrupt_when", "new_highs", "run"]
+if TYPE_CHECKING:
+    import pulp
+
+__all__ = [
+    "CANCELLED",
+    "NO_CBC",
+    "Cancelled",
+    "SolveOutcome",
+    "SolverName",
+    "cbc_command",
+    "cbc_programs",
+    "interrupt_when",
+    "new_highs",
+    "run",
+]
 
 #: Asked while a solve runs: True when its result is no longer wanted.
 Cancelled = Callable[[], bool]
@@ -151,10 +171,48 @@ def _singleton_duals(lp: LinearProgram, reduced_costs: list[float]) -> None:
             lp.row_dual[r] = reduced_costs[j] / coef
 
 
+#: What a solve with CBC says when this machine has no CBC program to run.
+NO_CBC = (
+    "The CBC solver is not available on this machine: no CBC program was found (looked for {places}). "
+    "Solve with HiGHS instead (--solver highs, the default)"
+)
+
+
+def cbc_programs() -> list[str]:
+    """Where a CBC program may be, best first: shipped inside PuLP, installed beside Python, on the PATH.
+
+    PuLP ships a CBC program for common platforms inside its package; its
+    ``cbc`` extra installs another as a command in the environment's scripts
+    directory, which is on the PATH only when the environment is activated.
+    """
+    from pulp.apis import coin_api
+
+    name = "cbc.exe" if os.name == "nt" else "cbc"
+    places = [os.path.normpath(coin_api.pulp_cbc_path)]
+    scripts = sysconfig.get_path("scripts")
+    if scripts:
+        places.append(os.path.join(scripts, name))
+    places.append(shutil.which("cbc") or "cbc on the PATH")
+    return places
+
+
+def cbc_command(time_limit: float | None) -> pulp.COIN_CMD | str:
+    """PuLP's interface to the first CBC program that can run here, or why there is none."""
+    import pulp
+
+    places = cbc_programs()
+    for place in places:
+        if os.path.isfile(place) and os.access(place, os.X_OK):
+            return pulp.COIN_CMD(msg=False, timeLimit=time_limit, presolve=False, path=place)
+    return NO_CBC.format(places=", ".join(places) or "nothing")
+
+
 def _solve_pulp(lp: LinearProgram, time_limit: float | None, started: float) -> tuple[Status, str]:
     import pulp
 
-    solver = pulp.COIN_CMD(msg=False, timeLimit=time_limit, presolve=False)
+    solver = cbc_command(time_limit)
+    if isinstance(solver, str):
+        return Status.ERROR, solver
     prob, variables, constraints = lp.to_pulp()
     try:
         prob.solve(solver)
