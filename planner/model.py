@@ -300,8 +300,17 @@ def add_min_change_objective(model: LpModel, plan: Plan) -> None:
 
     ``v_i = 1``, or ``1 / c_i`` (mean current for lines at zero) when the
     policy asks for relative change.
+
+    As with the impact objective, the LP's objective is the true one divided
+    by ``objective_scale * scale`` (money moved in units of the scale): the LP
+    weights are ``v_i * scale / objective_scale`` on change variables already
+    divided by the scale. Absolute change needs ``objective_scale = 1``;
+    relative change, whose weights ``scale / c_i`` sit near 1, takes
+    ``objective_scale = 1 / scale``, so that duals times ``objective_scale``
+    are the change saved per currency unit of a rule.
     """
     prob, scale = model.prob, model.scale
+    model.objective_scale = 1.0 / scale if plan.policy.relative_change else 1.0
     positive = [line.current for line in plan.lines if line.current > 0]
     mean = (math.fsum(positive) / len(positive)) if positive else 1.0
     for i, line in enumerate(plan.lines):
