@@ -17,6 +17,12 @@ times the budget, which no allocation can exceed): below that the bound's
 excess is the solver's own rounding, and a plan whose optimum is zero is
 certified as such.
 
+Every rule is checked on the allocation in money after the solve: a rule
+broken by more than :data:`RULE_TOLERANCE` of its own size (its limit or its
+largest term) is solved again with tighter solver tolerances, and if it still
+does not hold the result is an error naming the rule, never an optimum.
+Whether a rule binds is decided the same way.
+
 A solve can be cancelled (a newer request supersedes it): ``cancelled()`` is
 asked before each solver call and inside HiGHS at each iteration; a
 cancelled solve returns at once with status ``error`` and the message
@@ -35,6 +41,7 @@ import numpy as np
 import numpy.typing as npt
 
 from models.domain import Curve, Kind, Objective, Plan, function_key
+from models.formats import money
 from models.result import Impact, Result, RuleReport, Status
 from models.rules import Family
 from models.validation import validate
@@ -44,7 +51,16 @@ from planner.model import DU, LpModel, build_problem, coupling_rows, half_return
 from planner.rules import Row, Sense, line_bounds
 from planner.solvers import CANCELLED, Cancelled, SolverName, run
 
-__all__ = ["GAP_TARGET", "impacts", "line_terms", "relative_gap", "solve", "was_cancelled"]
+__all__ = [
+    "GAP_TARGET",
+    "RULE_TOLERANCE",
+    "broken_rule",
+    "impacts",
+    "line_terms",
+    "relative_gap",
+    "solve",
+    "was_cancelled",
+]
 
 #: Relative distance allowed between the allocation's true impact and the continuous optimum.
 GAP_TARGET = 5e-4
@@ -175,6 +191,34 @@ def relative_gap(plan: Plan, achieved: float, bound: float) -> float:
     return max(bound - achieved, 0.0) / max(abs(achieved), ABSOLUTE_TOLERANCE * impact_scale, 1e-300)
 
 
+#: A rule holds when the allocation breaks it by at most this fraction of the rule's own size.
+RULE_TOLERANCE = 1e-7
+
+
+def rule_size(row: Row, x: Sequence[float]) -> float:
+    """A rule's own size in money: its limit or its largest term, at least 1."""
+    terms = max((abs(c * x[i]) for i, c in row.coefs), default=0.0)
+    return max(1.0, abs(row.rhs), terms)
+
+
+def broken_rule(rows: Sequence[Row], x: Sequence[float]) -> Row | None:
+    """The first rule the allocation breaks by more than :data:`RULE_TOLERANCE` of its own size."""
+    values = list(x)
+    for row in rows:
+        if row.slack(values) < -RULE_TOLERANCE * rule_size(row, values):
+            return row
+    return None
+
+
+def _broken_message(row: Row, x: Sequence[float]) -> str:
+    values = list(x)
+    return (
+        f"The solver could not hold the rule {row.description!r} to its limit: the allocation gives "
+        f"{money(row.activity(values), 2, trim=True)} against {money(row.rhs, 2, trim=True)}; "
+        "no allocation is reported"
+    )
+
+
 def _rule_reports(
     model: LpModel, x: Sequence[float], shadows: Sequence[float], maximise: bool
 ) -> tuple[RuleReport, ...]:
@@ -187,7 +231,7 @@ def _rule_reports(
         if not maximise:
             gain = -gain
         gain = gain + 0.0
-        tolerance = 1e-7 * max(model.scale, abs(row.rhs), 1.0)
+        tolerance = RULE_TOLERANCE * rule_size(row, x)
         tight = abs(slack) <= tolerance if row.sense is not Sense.EQ else True
         binding = tight and abs(gain) > 1e-9
         reports.append(
@@ -362,6 +406,27 @@ def solve(
         ]
     assert solved is not None
     model, x, shadows, prices, gap = solved
+    broken = broken_rule(model.rows, x)
+    if broken is not None:
+        # Solve once more with the solver's tolerances tightened.
+        remaining = None if time_limit is None else max(time_limit - (time.perf_counter() - started), 0.01)
+        retry = build_problem(
+            plan, objective=objective, points=model.line_points() if maximise else None, rows=rows
+        )
+        outcome = run(retry.prob, solver, remaining, cancelled=cancelled, tight=True)
+        if outcome.message == CANCELLED:
+            return _cancelled_result(started)
+        if outcome.status is Status.OPTIMAL:
+            model, x, shadows = retry, _values(retry), _shadows(retry)
+            prices = row_prices(plan, retry, shadows) if maximise else prices
+            broken = broken_rule(model.rows, x)
+        if broken is not None:
+            return Result(
+                Status.ERROR,
+                solver=outcome.solver,
+                solve_seconds=time.perf_counter() - started,
+                message=_broken_message(broken, x),
+            )
     by_function, by_kind = _totals(plan, x)
     line_binding, line_shadow = _line_binding(plan, model, x, prices if maximise else None)
     return Result(

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
+import numpy.typing as npt
 
 from models.result import Status
 from planner.lp import LinearProgram
@@ -122,8 +123,32 @@ def interrupt_when(highs: highspy.Highs, cancelled: Cancelled) -> None:
     highs.cbIpmInterrupt += check
 
 
+#: The most a row is multiplied by so that its own size is near 1 (see :func:`row_factors`).
+MAX_ROW_FACTOR = 1e9
+#: HiGHS's feasibility tolerances for a solve repeated because a rule was broken.
+TIGHT_TOLERANCE = 1e-9
+
+
+def row_factors(lp: LinearProgram) -> npt.NDArray[np.float64]:
+    """What each row is multiplied by before HiGHS sees it: ``1 / |rhs|`` for a row whose limit is below 1.
+
+    HiGHS holds a row to an absolute tolerance (1e-7); a rule far smaller
+    than the model's money scale (a cap of 5 in a plan of 10^8) would be
+    held only to 1e-7 of that scale. Multiplying such a row by the inverse
+    of its limit holds it to 1e-7 of its own size; its dual is multiplied
+    back after the solve.
+    """
+    rhs = np.abs(np.asarray(lp.row_rhs, dtype=float))
+    small = (rhs > 0) & (rhs < 1)
+    return np.where(small, 1.0 / np.clip(rhs, 1.0 / MAX_ROW_FACTOR, 1.0), 1.0)
+
+
 def _solve_highs(
-    lp: LinearProgram, time_limit: float | None, method: str | None, cancelled: Cancelled | None
+    lp: LinearProgram,
+    time_limit: float | None,
+    method: str | None,
+    cancelled: Cancelled | None,
+    tight: bool = False,
 ) -> tuple[Status, str]:
     import highspy
 
@@ -134,14 +159,22 @@ def _solve_highs(
     highs.setOptionValue("solver", method or ("ipm" if lp.num_cols >= IPM_COLUMNS else "simplex"))
     if time_limit is not None:
         highs.setOptionValue("time_limit", float(time_limit))
-    highs.passModel(lp.to_highs())
+    if tight:
+        highs.setOptionValue("primal_feasibility_tolerance", TIGHT_TOLERANCE)
+        highs.setOptionValue("dual_feasibility_tolerance", TIGHT_TOLERANCE)
+    model = lp.to_highs()
+    factors = row_factors(lp)
+    model.row_lower_ = model.row_lower_ * factors
+    model.row_upper_ = model.row_upper_ * factors
+    model.a_matrix_.value_ = model.a_matrix_.value_ * np.repeat(factors, np.diff(lp.row_start))
+    highs.passModel(model)
     highs.run()
     status = highs.getModelStatus()
     ms = highspy.HighsModelStatus
     if status == ms.kOptimal:
         solution = highs.getSolution()
         lp.col_value = np.asarray(solution.col_value, dtype=float)
-        lp.row_dual = np.asarray(solution.row_dual, dtype=float)
+        lp.row_dual = np.asarray(solution.row_dual, dtype=float) * factors
         return Status.OPTIMAL, ""
     if status in (ms.kInfeasible, ms.kUnboundedOrInfeasible):
         return Status.INFEASIBLE, ""
@@ -255,12 +288,14 @@ def run(
     *,
     method: str | None = None,
     cancelled: Cancelled | None = None,
+    tight: bool = False,
 ) -> SolveOutcome:
     """Solve ``lp``; on an optimum its ``col_value`` and ``row_dual`` hold the solution.
 
     ``method`` (HiGHS only): ``simplex`` or ``ipm``; by default chosen by the model's size.
     ``cancelled``: asked while the solver runs; once true the solve stops with the
     message :data:`CANCELLED`.
+    ``tight``: HiGHS's feasibility tolerances tightened to :data:`TIGHT_TOLERANCE`.
     """
     started = time.perf_counter()
     if cancelled is not None and cancelled():
@@ -268,5 +303,5 @@ def run(
     elif solver is SolverName.CBC:
         status, message = _solve_pulp(lp, time_limit, started)
     else:
-        status, message = _solve_highs(lp, time_limit, method, cancelled)
+        status, message = _solve_highs(lp, time_limit, method, cancelled, tight)
     return SolveOutcome(status, solver_label(solver), time.perf_counter() - started, message)
