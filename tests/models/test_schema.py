@@ -154,6 +154,8 @@ def plans(draw: st.DrawFn) -> Plan:
         if periods is not None and draw(st.integers(0, 3)):
             values["phasing"] = _phasing(draw, periods)
             values["current"] = math.fsum(values["phasing"])
+        if values["locked"] and values["cap"] is not None and values["cap"] < values["current"]:
+            values["locked"] = False  # a cap below a locked spend is refused (models.validation)
         lines.append(Line(**values, source_row=row))
     used = list(dict.fromkeys(line.function for line in lines))  # the order the Functions sheet has
     rules = []
