@@ -34,7 +34,6 @@ Example of a mapping file::
 from __future__ import annotations
 
 import math
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,6 +171,8 @@ class ImportMapping:
     @classmethod
     def from_toml(cls, text: str, source: str = "the mapping") -> ImportMapping:
         """A mapping from a TOML file's text; :class:`MappingError` names what is wrong."""
+        import tomllib
+
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as error:

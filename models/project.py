@@ -56,11 +56,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 import re
-import secrets
 import shutil
 import sqlite3
 import stat
@@ -203,6 +201,8 @@ def _real(path: Path) -> Path:
 
 def digest(meta: dict[str, str], plan_document: str, rows: Iterable[Sequence[object]]) -> str:
     """The checksum of a project's stored contents: every meta entry but the checksum, the plan, each row."""
+    import hashlib
+
     hasher = hashlib.sha256()
 
     def put(value: object) -> None:
@@ -380,7 +380,7 @@ def _started_key(pid: int) -> int:
 def _temp_path(real: Path) -> Path:
     """A new temporary name beside ``real`` naming this host and process (see :func:`remove_leftovers`)."""
     pid = os.getpid()
-    return real.with_name(f".{real.name}.{host_key()}-{pid}-{_started_key(pid)}-{secrets.token_hex(6)}.tmp")
+    return real.with_name(f".{real.name}.{host_key()}-{pid}-{_started_key(pid)}-{os.urandom(6).hex()}.tmp")
 
 
 def remove_leftovers(path: Path) -> list[Path]:

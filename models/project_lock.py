@@ -30,17 +30,13 @@ import contextlib
 import datetime as dt
 import errno
 import functools
-import hashlib
 import json
 import os
-import secrets
 import socket
 import sys
 import time
 from pathlib import Path
 from typing import Any, Final
-
-import psutil
 
 __all__ = [
     "OTHER_HOST_STALE_AFTER",
@@ -69,6 +65,8 @@ def _now() -> str:
 
 def process_started(pid: int) -> float | None:
     """When process ``pid`` of this host started (seconds since the epoch), or None if there is none."""
+    import psutil  # imported when first needed: not at the window's start
+
     try:
         return float(psutil.Process(pid).create_time())
     except (psutil.Error, OSError, ValueError):
@@ -81,6 +79,8 @@ def process_alive(pid: int, started: float | None) -> bool:
         return False
     actual = process_started(pid)
     if actual is None:
+        import psutil
+
         return psutil.pid_exists(pid) and started is None
     return started is None or abs(actual - started) < _START_TOLERANCE
 
@@ -88,6 +88,8 @@ def process_alive(pid: int, started: float | None) -> bool:
 @functools.cache
 def host_key() -> str:
     """A short name of this host, safe in a file name."""
+    import hashlib
+
     return hashlib.sha256(socket.gethostname().encode("utf-8", "surrogatepass")).hexdigest()[:8]
 
 
@@ -164,7 +166,7 @@ class ProjectLock:
             ) from None
 
     def _write_own(self, handle: int) -> None:
-        self._token = secrets.token_hex(16)
+        self._token = os.urandom(16).hex()
         info = {
             "application": "Fulcrum",
             "pid": os.getpid(),

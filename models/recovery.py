@@ -25,12 +25,9 @@ import contextlib
 import json
 import os
 import socket
-import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
-
-import psutil
 
 __all__ = [
     "OWNER_SUFFIX",
@@ -58,7 +55,7 @@ _OPEN: set[str] = set()
 
 def new_session_id() -> str:
     """A name for one window's files, unique among windows past and present."""
-    return uuid.uuid4().hex[:16]
+    return os.urandom(8).hex()
 
 
 def claim(session: str) -> None:
@@ -93,6 +90,8 @@ class Writer:
     @classmethod
     def this(cls, session: str) -> Writer:
         """``session`` of this process."""
+        import psutil  # imported when first needed: not at the window's start
+
         return cls(session, os.getpid(), psutil.Process().create_time(), socket.gethostname())
 
 
@@ -101,6 +100,8 @@ def _start_time(pid: int) -> float | None:
 
     Raises :class:`psutil.AccessDenied` when the system does not say.
     """
+    import psutil
+
     try:
         process = psutil.Process(pid)
         if process.status() == psutil.STATUS_ZOMBIE:
@@ -135,6 +136,8 @@ def writer_alive(writer: Writer | None) -> bool:
         return True
     if writer.pid == os.getpid():
         return writer.session in _OPEN
+    import psutil
+
     try:
         started = _start_time(writer.pid)
     except psutil.AccessDenied:

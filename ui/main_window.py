@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import sys
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -48,7 +48,6 @@ from models.schema import LINE_FIELDS
 from models.workbook import ImportReport
 from ui.charts import FunctionChart, SplitChart
 from ui.delegates import ChoiceDelegate
-from ui.import_preview import ImportPreview
 from ui.import_state import ImportState
 from ui.insight_view import FrontierView, InsightPanel
 from ui.layouts import clear_layout
@@ -58,6 +57,9 @@ from ui.scenario_panel import ScenarioPanel
 from ui.session import MESSAGES, Session
 from ui.table_models import AllocationModel, BudgetModel, IssuesModel, TotalsModel
 from ui.worker import QtExecutor
+
+if TYPE_CHECKING:
+    from ui.import_preview import ImportPreview
 
 __all__ = ["MESSAGES", "MainWindow"]
 
@@ -553,6 +555,8 @@ class MainWindow(QMainWindow):
         """The session asks: Accept loads what the preview shows, Cancel leaves the plan."""
         if self.import_preview is not None:
             self.import_preview.deleteLater()
+        from ui.import_preview import ImportPreview  # imported when first needed: not at start
+
         dialog = ImportPreview(state, self)
         dialog.setObjectName("import-preview")
         dialog.accepted.connect(lambda: self.session.accept_import(state))
