@@ -17,7 +17,10 @@ without the rules is given too. Each binding internal floor gets its shadow
 price and the range of floor values over which that price holds, found by LP
 ranging in HiGHS on the plan's piecewise-linear model under the max-impact
 objective (the range over which the optimal basis, and so the price, stays
-the same).
+the same). That model is built once and kept in HiGHS: solved, ranged, then
+solved again from its basis with the balance rules' rows lifted for the best
+allocation without them, checked against a Lagrangian bound as a plain solve
+is (solved from scratch by :func:`planner.solve.solve` when not close enough).
 
 Balance frontier: the internal share ``s`` is fixed by one row,
 ``I - s T = 0`` with ``I`` the internal and ``T`` the total money allocated,
@@ -98,6 +101,14 @@ def price_of_balance(
     plan's); under any objective but max-impact the plan is solved again to
     maximise impact. None too once ``cancelled()`` is true (a newer plan makes
     the answer stale).
+
+    When a balance rule binds, the plan's max-impact model is built once and
+    kept in HiGHS (:class:`_BalanceModel`): solved, ranged for the floors'
+    prices, then solved again from its basis with the balance rules' rows
+    lifted, which gives the best allocation without them. That allocation is
+    certified as a plain solve's is (a Lagrangian bound from the row duals);
+    when it is not close enough, or under another solver than HiGHS, the plan
+    without the rules is solved by :func:`planner.solve.solve`.
     """
     if cancelled is not None and cancelled():
         return None
@@ -108,19 +119,30 @@ def price_of_balance(
         return None
     free, relaxed = without_balance_rules(plan)
     customer_without, total_without = result.impact.customer, result.impact.total
+    floors: tuple[FloorPrice, ...] = ()
     if _balance_binds(plan, result):
-        best = solve(free, objective=Objective.MAX_IMPACT, solver=solver, cancelled=cancelled)
-        if not best.is_optimal:
+        kept = _BalanceModel(plan, cancelled)
+        ranges = kept.solve_and_range()
+        if ranges is None:
             return None
-        customer_without = best.impact.customer
+        floors = _floor_prices(plan, result, ranges)
+        best = kept.without_balance(free) if solver is SolverName.HIGHS else None
+        if best is None:
+            if cancelled is not None and cancelled():
+                return None
+            solved = solve(free, objective=Objective.MAX_IMPACT, solver=solver, cancelled=cancelled)
+            if not solved.is_optimal:
+                return None
+            best = solved.impact
+        customer_without = best.customer
         # Lifting rules never lowers the best total; below it is the solver's rounding.
-        total_without = max(best.impact.total, result.impact.total)
+        total_without = max(best.total, result.impact.total)
     return PriceOfBalance(
         customer_with=result.impact.customer,
         customer_without=customer_without,
         total_with=result.impact.total,
         total_without=total_without,
-        floors=_floor_prices(plan, result),
+        floors=floors,
         relaxed=relaxed,
     )
 
@@ -138,7 +160,122 @@ def _balance_binds(plan: Plan, result: Result) -> bool:
     return any(rule.binding and _is_balance_rule(internal, rule.key) for rule in result.rules)
 
 
-def _floor_prices(plan: Plan, result: Result) -> tuple[FloorPrice, ...]:
+class _BalanceModel:
+    """The plan's max-impact model, built once and kept in HiGHS for the price of balance.
+
+    Solved as built (the plan's first grid of breakpoints), ranged, then the
+    balance rules' rows are given infinite bounds and HiGHS goes on from the
+    optimal basis it holds: the simplex starts from a basis that is still
+    primal feasible and only has to move the money those rows held.
+    """
+
+    def __init__(self, plan: Plan, cancelled: Cancelled | None) -> None:
+        self.plan = plan
+        self.cancelled = cancelled
+        model = build_problem(plan, objective=Objective.MAX_IMPACT)
+        lp = model.prob
+        n = len(model.x)
+        self.columns = np.asarray(model.x, dtype=np.int64)
+        self.scale, self.objective_scale = model.scale, model.objective_scale
+        self.lo = np.fromiter((b.lo for b in model.bounds), dtype=float, count=n)
+        self.upper = np.asarray(model.upper, dtype=float)
+        rows = model.rows
+        self.keys = [row.key for row in rows]
+        self.row_index = np.asarray(model.constraints, dtype=np.int64)
+        self.row_rhs = np.fromiter((row.rhs for row in rows), dtype=float, count=len(rows))
+        self.row_le = np.fromiter((row.sense is Sense.LE for row in rows), dtype=bool, count=len(rows))
+        self.row_ge = np.fromiter((row.sense is Sense.GE for row in rows), dtype=bool, count=len(rows))
+        self.entry_row = np.fromiter((r for r, row in enumerate(rows) for _ in row.coefs), dtype=np.int64)
+        self.entry_line = np.fromiter((i for row in rows for i, _ in row.coefs), dtype=np.int64)
+        self.entry_coef = np.fromiter((c for row in rows for _, c in row.coefs), dtype=float)
+        internal = _internal_functions(plan)
+        self.balance = np.fromiter((_is_balance_rule(internal, key) for key in self.keys), dtype=bool)
+        self.highs = new_highs()
+        if cancelled is not None:
+            interrupt_when(self.highs, cancelled)
+        self.highs.setOptionValue("presolve", "off")
+        self.interior_point = lp.num_cols >= IPM_COLUMNS
+        self.highs.setOptionValue("solver", "ipm" if self.interior_point else "simplex")
+        self.highs.passModel(lp.to_highs())
+        # The model now lives in HiGHS; the Python copy goes with ``model``.
+
+    def solve_and_range(self) -> dict[RuleKey, tuple[float, float]] | None:
+        """Solve the plan's model; each rule's range of limits over which its price holds (money).
+
+        None when cancelled; no ranges when the model is not solved to an optimum.
+        """
+        try:
+            optimal = _run(self.highs, self.cancelled)
+        except _CancelledError:
+            return None
+        if not optimal:
+            return {}
+        if self.interior_point:
+            # Ranging needs the simplex solver's own factored basis: a run from the
+            # basis crossover left takes no iterations and gives it one.
+            self.highs.setOptionValue("solver", "simplex")
+            try:
+                if not _run(self.highs, self.cancelled):
+                    return {}
+            except _CancelledError:
+                return None
+        status, ranging = self.highs.getRanging()
+        if status != highspy.HighsStatus.kOk:
+            return {}
+        down = np.asarray(ranging.row_bound_dn.value_)[self.row_index]
+        up = np.asarray(ranging.row_bound_up.value_)[self.row_index]
+        ranges = {}
+        for key, low, high in zip(
+            self.keys,
+            (down * self.scale).tolist(),
+            (up * self.scale).tolist(),
+            strict=True,
+        ):
+            ranges[key] = (
+                max(low, 0.0) if math.isfinite(low) else 0.0,
+                high if math.isfinite(high) else math.inf,
+            )
+        return ranges
+
+    def without_balance(self, free: Plan) -> Impact | None:
+        """The best impact with the balance rules' rows lifted, from the kept basis.
+
+        None when cancelled, not optimal, or not within :data:`planner.solve.GAP_TARGET`
+        of its Lagrangian bound (the caller then solves ``free`` itself).
+        """
+        for row in self.row_index[self.balance].tolist():
+            self.highs.changeRowBounds(row, -math.inf, math.inf)
+        try:
+            if not _run(self.highs, self.cancelled):
+                return None
+        except _CancelledError:
+            return None
+        solution = self.highs.getSolution()
+        x = np.minimum(
+            np.maximum(np.asarray(solution.col_value)[self.columns] * self.scale, self.lo), self.upper
+        )
+        row_dual = np.asarray(solution.row_dual)
+        achieved = impacts(free, x.tolist())
+        if self._gap(free, x, achieved.total, row_dual) > GAP_TARGET:
+            return None
+        return achieved
+
+    def _gap(
+        self, free: Plan, x: npt.NDArray[np.float64], achieved: float, row_dual: npt.NDArray[np.float64]
+    ) -> float:
+        """How far ``x`` may be below the best of ``free`` (relative), from the row duals' bound."""
+        y = row_dual[self.row_index] * self.objective_scale  # impact per unit of each row's limit
+        y = np.where(self.row_le, np.maximum(y, 0.0), np.where(self.row_ge, np.minimum(y, 0.0), y))
+        y = np.where(self.balance, 0.0, y)  # lifted rows are not rules of ``free``
+        coupling = np.bincount(self.entry_line, weights=self.entry_coef * y[self.entry_row], minlength=len(x))
+        terms, _ = line_terms(free, self.upper, np.asarray(coupling, dtype=float))
+        bound = float(np.dot(y, self.row_rhs)) + terms
+        return relative_gap(free, achieved, bound)
+
+
+def _floor_prices(
+    plan: Plan, result: Result, ranges: dict[RuleKey, tuple[float, float]]
+) -> tuple[FloorPrice, ...]:
     internal = _internal_functions(plan)
     binding = [
         rule
@@ -147,24 +284,6 @@ def _floor_prices(plan: Plan, result: Result) -> tuple[FloorPrice, ...]:
         and rule.family is Family.FUNCTION_FLOOR
         and function_key(rule.key.subject) in internal
     ]
-    if not binding:
-        return ()
-    model = build_problem(plan, objective=Objective.MAX_IMPACT)
-    highs = new_highs()
-    highs.setOptionValue("presolve", "off")
-    highs.setOptionValue("solver", "simplex")
-    highs.passModel(model.prob.to_highs())
-    highs.run()
-    ranges: dict[RuleKey, tuple[float, float]] = {}
-    if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
-        _status, ranging = highs.getRanging()
-        for row, index in zip(model.rows, model.constraints, strict=True):
-            low = ranging.row_bound_dn.value_[index] * model.scale
-            high = ranging.row_bound_up.value_[index] * model.scale
-            ranges[row.key] = (
-                max(low, 0.0) if math.isfinite(low) else 0.0,
-                high if math.isfinite(high) else math.inf,
-            )
     prices = []
     for rule in binding:
         low, high = ranges.get(rule.key, (rule.limit, rule.limit))
