@@ -192,6 +192,7 @@ def discard(recovery: Path) -> None:
         strays = [p for p in recovery.parent.iterdir() if p.name.startswith(unfinished)]
     except OSError:
         strays = []
-    for path in (recovery, _owner_file(recovery), *strays):
+    owner = _owner_file(recovery)
+    for path in (recovery, owner, owner.with_name(f".{owner.name}.tmp"), *strays):
         with contextlib.suppress(OSError):
             path.unlink()

@@ -199,3 +199,16 @@ def test_a_writer_is_gone_when_its_process_has_ended_even_if_its_id_was_reused(t
     assert orphans(project, newer_than=project.stat().st_mtime) == [legacy, noted]
     os.utime(legacy, (project.stat().st_mtime - 5,) * 2)  # older than the project: already saved
     assert orphans(project, newer_than=project.stat().st_mtime) == [noted]
+
+
+def test_a_note_of_its_writer_cut_short_is_discarded_with_the_work(tmp_path: Path) -> None:
+    from models.recovery import discard
+
+    recovery = tmp_path / "budget.fulcrum.abc.recovery"
+    recovery.write_text("work")
+    note = tmp_path / "budget.fulcrum.abc.recovery.owner"
+    note.write_text("{}")
+    cut_short = tmp_path / ".budget.fulcrum.abc.recovery.owner.tmp"  # a writer killed while writing its note
+    cut_short.write_text("{")
+    discard(recovery)
+    assert list(tmp_path.iterdir()) == []
