@@ -175,9 +175,12 @@ class TextTable(QAbstractTableModel):
         *,
         editable: int | None = None,
         on_edit: Callable[[int, str], None] | None = None,
+        numbers: Sequence[int] = (),
     ) -> None:
         super().__init__()
         self.columns = tuple(columns)
+        #: Columns of numbers and money, aligned right as a spreadsheet aligns them.
+        self._numbers = frozenset(numbers)
         self._editable = editable
         self._on_edit = on_edit
         self._rows: list[tuple[str, ...]] = []
@@ -211,6 +214,8 @@ class TextTable(QAbstractTableModel):
             return self._rows[index.row()][index.column()]
         if role == Qt.ItemDataRole.ForegroundRole and index.row() in self._marked:
             return QBrush(QColor("#B00020"))
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self._numbers:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

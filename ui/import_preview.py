@@ -176,12 +176,15 @@ class ImportPreview(QDialog):
         self.skipped_model = TextTable(["Workbook", "Sheet", "Row", "Why it was not read"])
         self.notes_model = TextTable(["What Fulcrum read, scaled or assumed"])
         self.functions_model = TextTable(
-            ["Function", "Kind", "Lines", "Current"], editable=1, on_edit=self._later_kind
+            ["Function", "Kind", "Lines", "Current"], editable=1, on_edit=self._later_kind, numbers=(2, 3)
         )
         self.problems_view = _table(self.problems_model)
         self.questions_view = _table(self.questions_model)
         self.skipped_view = _table(self.skipped_model)
         self.functions_view = _table(self.functions_model)
+        # Amounts sit beside their function, as in a spreadsheet, not at the far edge.
+        self.functions_view.horizontalHeader().setStretchLastSection(False)
+        self.functions_view.setColumnWidth(3, 140)
         self.notes_view = _table(self.notes_model)
         self.functions_view.setItemDelegateForColumn(1, ChoiceEditor(_KINDS, self.functions_view))
         self.functions_view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
