@@ -66,6 +66,30 @@ class LpModel:
     objective_constant: float = 0.0
     objective_scale: float = 1.0
 
+    def coupling_matrix(
+        self,
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float64]]:
+        """The coupling rows over the lines in money, as ``(row, line, coefficient)`` per entry.
+
+        Read from the built program (the rows' coefficients are the rules' own;
+        only the columns and right-hand sides carry the scale).
+        """
+        prob = self.prob
+        owner = np.full(prob.num_cols, -1, dtype=np.int64)
+        owner[np.asarray(self.x, dtype=np.int64)] = np.arange(len(self.x))
+        index: list[int] = []
+        value: list[float] = []
+        lengths: list[int] = []
+        for r in self.constraints:
+            start, end = prob.row_start[r], prob.row_start[r + 1]
+            index.extend(prob.row_index[start:end])
+            value.extend(prob.row_value[start:end])
+            lengths.append(end - start)
+        line = owner[np.asarray(index, dtype=np.int64)]
+        row = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        keep = line >= 0
+        return row[keep], line[keep], np.asarray(value, dtype=float)[keep]
+
     def line_points(self) -> list[list[float]]:
         """Each line's breakpoints in money: ``[lo, hi]`` for a line without segments."""
         result = [[b.lo, hi] for b, hi in zip(self.bounds, self.upper, strict=True)]
