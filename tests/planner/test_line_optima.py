@@ -121,3 +121,19 @@ def test_every_concave_line_is_at_its_own_optimum(plan: Plan) -> None:
     assert far == {}, f"lines away from their optimum (allocated, optimum): {far}"
     # The total follows: never above the optimum the reference certifies, by more than rounding.
     assert math.isfinite(result.impact.total)
+
+
+def test_without_the_polish_refinement_goes_on_until_each_line_settles(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # When the Newton polish does not converge, the breakpoints are refined
+    # around each line until every concave line is within its tolerance.
+    import planner.solve
+
+    monkeypatch.setattr(planner.solve, "_polished", lambda *args: None)
+    plan = wide_first_segment_plan()
+    result = solve(plan)
+    assert result.status is Status.OPTIMAL
+    optimum = 2_500_000 * (0.53 / 0.5 - 1)
+    assert abs(result.allocation["Platform"] - optimum) <= line_tolerance(plan, optimum)
+    assert 0.0 <= result.optimality_gap <= GAP_TARGET
