@@ -34,7 +34,7 @@ from models.schema import (
     markdown_settings_table,
 )
 from models.sheet_rows import total_label
-from models.validation import validate
+from models.validation import MAX_BUDGET_MULTIPLE, validate
 from models.workbook import read_plan
 from tests.conftest import ROOT, SAMPLE
 
@@ -186,6 +186,10 @@ def plans(draw: st.DrawFn) -> Plan:
     low, high = settings["internal_share_min"], settings["internal_share_max"]
     if low is not None and high is not None and low > high:
         settings["internal_share_min"], settings["internal_share_max"] = high, low
+    current = math.fsum(line.current for line in lines)
+    budget = settings.get("total_budget")
+    if budget is not None and current > 0 and budget > MAX_BUDGET_MULTIPLE * current:
+        settings["total_budget"] = None  # a budget beyond what can be solved is refused (models.validation)
     checks = {name.removeprefix("check_"): settings.pop(name) for name in list(settings) if "check_" in name}
     policy = Policy(functions=tuple(rules), ratios=tuple(ratios), checks=Checks(**checks), **settings)
     return Plan(tuple(lines), policy, name="plan")
