@@ -56,7 +56,15 @@ from models.rules import Family, RuleKey
 from planner.lp import LinearProgram
 from planner.model import build_problem, build_rules
 from planner.rules import Sense
-from planner.solve import GAP_TARGET, impacts, line_terms, relative_gap, solve, was_cancelled
+from planner.solve import (
+    GAP_TARGET,
+    impacts,
+    line_terms,
+    polished_optimum,
+    relative_gap,
+    solve,
+    was_cancelled,
+)
 from planner.solvers import IPM_COLUMNS, Cancelled, SolverName, interrupt_when, new_highs
 
 __all__ = ["balance_frontier", "price_of_balance", "without_balance_rules"]
@@ -258,7 +266,22 @@ class _BalanceModel:
         achieved = impacts(free, x.tolist())
         if self._gap(free, x, achieved.total, row_dual) > GAP_TARGET:
             return None
-        return achieved
+        # The plan's own answer is the continuous optimum (planner.polish): so must this one be,
+        # or a small price would be the difference of two approximations.
+        return self._polished(free, x, row_dual)
+
+    def _polished(
+        self, free: Plan, x: npt.NDArray[np.float64], row_dual: npt.NDArray[np.float64]
+    ) -> Impact | None:
+        """The continuous optimum of ``free`` from the kept model's answer; None if it does not settle."""
+        y = row_dual[self.row_index] * self.objective_scale
+        y = np.where(self.row_le, np.maximum(y, 0.0), np.where(self.row_ge, np.minimum(y, 0.0), y))
+        by_key = {
+            key: float(v) for key, v, lifted in zip(self.keys, y, self.balance, strict=True) if not lifted
+        }
+        model = build_problem(free, objective=Objective.MAX_IMPACT)
+        found = polished_optimum(free, model, x.tolist(), [by_key.get(row.key, 0.0) for row in model.rows])
+        return None if found is None else impacts(free, found[0])
 
     def _gap(
         self, free: Plan, x: npt.NDArray[np.float64], achieved: float, row_dual: npt.NDArray[np.float64]

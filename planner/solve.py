@@ -199,7 +199,7 @@ def line_terms(
     return float(np.sum(terms)), x
 
 
-def _polished(
+def polished_optimum(
     plan: Plan, model: LpModel, x: Sequence[float], shadows: Sequence[float]
 ) -> tuple[list[float], list[float], list[float], float] | None:
     """The continuous optimum found from the piecewise-linear one (:mod:`planner.polish`), certified.
@@ -463,7 +463,7 @@ def solve(
         gap = relative_gap(plan, achieved, bound)
         solved = (model, x, shadows, prices, gap)
         if gap <= GAP_TARGET:
-            polished = _polished(plan, model, x, shadows)
+            polished = polished_optimum(plan, model, x, shadows)
             if polished is not None:
                 solved = (model, *polished)
                 break

@@ -130,7 +130,7 @@ def test_without_the_polish_refinement_goes_on_until_each_line_settles(
     # around each line until every concave line is within its tolerance.
     import planner.solve
 
-    monkeypatch.setattr(planner.solve, "_polished", lambda *args: None)
+    monkeypatch.setattr(planner.solve, "polished_optimum", lambda *args: None)
     plan = wide_first_segment_plan()
     result = solve(plan)
     assert result.status is Status.OPTIMAL
