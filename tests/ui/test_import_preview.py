@@ -218,7 +218,9 @@ def test_unit_header_row_sheets_and_kinds_are_chosen_in_the_preview(
     functions = dialog.functions_model
     assert rows(functions) == [("HR", "internal", "2", money(150_000))]
     right = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    assert functions.index(0, 3).data(Qt.ItemDataRole.TextAlignmentRole) == right  # money, as a sheet aligns it
+    assert (
+        functions.index(0, 3).data(Qt.ItemDataRole.TextAlignmentRole) == right
+    )  # money, as a sheet aligns it
     kind = dialog.functions_view.indexWidget(functions.index(0, 1))
     assert kind is not None
     with qtbot.waitSignal(dialog.refreshed, timeout=TIMEOUT):
