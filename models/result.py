@@ -13,8 +13,11 @@ __all__ = [
     "Explanation",
     "Fix",
     "Impact",
+    "LineSensitivity",
     "Result",
     "RuleReport",
+    "RuleSensitivity",
+    "Sensitivity",
     "Status",
 ]
 
@@ -87,6 +90,71 @@ class Explanation:
 
 
 @dataclass(frozen=True, slots=True)
+class LineSensitivity:
+    """One line's reduced cost: its marginal impact at its allocation minus its price of money.
+
+    Zero for a line between its bounds. For a line held at a bound it is the
+    impact gained per currency unit the line is pushed past that bound (its
+    floor raised: usually a loss; its cap raised: a gain). ``bound`` names
+    what holds the line: ``floor``, ``cap``, ``change limit``, ``locked``,
+    ``zero`` (a line given nothing), ``budget`` (a line given all the budget
+    leaves), or empty between its bounds.
+    """
+
+    name: str
+    reduced_cost: float
+    bound: str
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSensitivity:
+    """How far one rule's limit may move while the same rules and line bounds hold the plan.
+
+    ``shadow_price`` is the rule's report's (impact per unit the rule is
+    loosened); ``unique`` is false when the plan is degenerate there (the
+    price differs on either side of the limit, or the plan's prices are not
+    determined by its rules), so the price holds in one direction only.
+    ``allowable_increase`` and ``allowable_decrease`` are in money, ``inf``
+    where nothing limits the move.
+    """
+
+    key: RuleKey
+    shadow_price: float
+    unique: bool
+    allowable_increase: float
+    allowable_decrease: float
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitivity:
+    """The plan's sensitivity report (max-impact): lines, rules, the budget's price, and its accuracy."""
+
+    #: Each line's reduced cost and the bound that holds it ("" between its bounds), by line name.
+    reduced_costs: Mapping[str, float] = field(default_factory=dict)
+    bounds: Mapping[str, str] = field(default_factory=dict)
+    rules: tuple[RuleSensitivity, ...] = ()
+    #: Impact gained per unit of budget, rules stated as a % of the budget moving with it.
+    budget_price: float = 0.0
+    #: The optimum's certified gap: how far the figures may be from the exact continuous ones.
+    gap: float = 0.0
+
+    @property
+    def lines(self) -> tuple[LineSensitivity, ...]:
+        """Every line's reduced cost, in the plan's order."""
+        return tuple(
+            LineSensitivity(name, cost, self.bounds.get(name, ""))
+            for name, cost in self.reduced_costs.items()
+        )
+
+    def line(self, name: str) -> LineSensitivity | None:
+        cost = self.reduced_costs.get(name)
+        return None if cost is None else LineSensitivity(name, cost, self.bounds.get(name, ""))
+
+    def rule(self, key: RuleKey) -> RuleSensitivity | None:
+        return next((item for item in self.rules if item.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     status: Status
     allocation: Mapping[str, float] = field(default_factory=dict)
@@ -103,6 +171,8 @@ class Result:
     solve_seconds: float = 0.0
     #: Bound on how far the continuous impact may lie below the continuous optimum.
     optimality_gap: float = 0.0
+    #: The sensitivity report of a max-impact optimum; None otherwise.
+    sensitivity: Sensitivity | None = None
 
     @property
     def is_optimal(self) -> bool:

@@ -62,6 +62,7 @@ from planner.curves import refine
 from planner.model import DU, LpModel, build_problem, coupling_rows, half_returns
 from planner.polish import polish
 from planner.rules import Row, Sense, line_bounds
+from planner.sensitivity import sensitivity
 from planner.solvers import CANCELLED, Cancelled, SolverName, run
 
 __all__ = [
@@ -501,17 +502,24 @@ def solve(
             )
     by_function, by_kind = _totals(plan, x)
     line_binding, line_shadow = _line_binding(plan, model, x, prices if maximise else None)
+    reports = _with_budget_price(model, _rule_reports(model, x, shadows, maximise), shadows, maximise)
+    report = (
+        sensitivity(plan, model, x=x, shadows=shadows, prices=prices, reports=reports, gap=gap)
+        if maximise
+        else None
+    )
     return Result(
         Status.OPTIMAL,
         allocation={line.name: value for line, value in zip(plan.lines, x, strict=True)},
         totals=by_function,
         kind_totals=by_kind,
         impact=impacts(plan, x),
-        rules=_with_budget_price(model, _rule_reports(model, x, shadows, maximise), shadows, maximise),
+        rules=reports,
         line_binding=line_binding,
         line_shadow=line_shadow,
         solver=outcome.solver,
         solve_seconds=time.perf_counter() - started,
         optimality_gap=gap,
+        sensitivity=report,
         message="Optimal",
     )
