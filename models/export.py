@@ -3,7 +3,8 @@
 Sheets: Summary, Allocation, Phasing (each line's allocation over the
 months or quarters, in the proportions of its current spend), Functions
 (the input columns Function, Kind, Floor, Cap followed by the function
-totals), Rules, Budget and Policy. The Budget, Functions and Policy sheets
+totals), Rules, Sensitivity (each rule's shadow price and allowable range,
+each line's reduced cost), Budget and Policy. The Budget, Functions and Policy sheets
 are workbook format v1 (the Budget with the lines' months or quarters when
 they have them), so an exported workbook imports back to the same plan. Money is written as numbers with
 number formats; text that Excel could take for a formula is marked as text.
@@ -44,7 +45,7 @@ from models.compare import Compared, Comparison, Row
 from models.domain import Basis, Bound, Plan, function_key
 from models.insight import PRICE_OF_BALANCE_MEANS, BalanceWarning, Frontier, PriceOfBalance
 from models.phasing import as_periods, periods_of, phase
-from models.result import Result
+from models.result import Result, Sensitivity
 from models.schema import (
     BUDGET_SHEET,
     FUNCTIONS_SHEET,
@@ -378,6 +379,42 @@ def _write_rules(out: _Book, result: Result) -> None:
     sheet.write_string(note, 0, "Shadow price: impact gained per currency unit the rule is loosened.")
 
 
+def _write_sensitivity(out: _Book, sensitivity: Sensitivity) -> None:
+    """The sensitivity report: each rule's price and range, then each line's reduced cost."""
+    headers = ("Rule", "Type", "Shadow price", "Unique", "Allowable increase", "Allowable decrease")
+    sheet = out.sheet("Sensitivity", headers, (40, 16, 14, 10, 18, 18))
+    r = 0
+    for r, rule in enumerate(sensitivity.rules, start=1):
+        out.put(sheet, r, 0, str(rule.key))
+        out.put(sheet, r, 1, rule.key.family.value)
+        out.put(sheet, r, 2, rule.shadow_price, out.price)
+        out.put(sheet, r, 3, "yes" if rule.unique else "no")
+        for col, reach in ((4, rule.allowable_increase), (5, rule.allowable_decrease)):
+            out.put(sheet, r, col, reach if math.isfinite(reach) else "no limit", out.money)
+    r += 2
+    for col, title in enumerate(("Line", "Held at", "Reduced cost")):
+        out.head(sheet, r, col, title)
+    for item in sensitivity.lines:
+        r += 1
+        out.put(sheet, r, 0, item.name)
+        out.put(sheet, r, 1, item.bound or "between its bounds")
+        out.put(sheet, r, 2, item.reduced_cost, out.price)
+    r += 2
+    out.put(sheet, r, 0, "Budget price")
+    out.put(sheet, r, 2, sensitivity.budget_price, out.price)
+    out.put(sheet, r + 1, 0, "Certified gap")
+    out.put(sheet, r + 1, 2, sensitivity.gap, out.percent)
+    notes = (
+        "Shadow price: impact gained per currency unit the rule is loosened; it holds while the "
+        "rule's limit moves within its allowable increase and decrease (the same rules bind and the "
+        "same lines sit at their bounds). Unique 'no': the price differs on either side of the limit.",
+        "Reduced cost: a line's marginal impact less its price of money; for a line held at a bound, "
+        "the impact gained per currency unit that bound is raised.",
+    )
+    for k, note in enumerate(notes):
+        out.put(sheet, r + 3 + k, 0, note)
+
+
 def _write_budget(out: _Book, plan: Plan) -> None:
     """Every line field (:data:`models.schema.LINE_FIELDS`), one column each, and the lines' phasing.
 
@@ -493,6 +530,8 @@ def write_result(
         _write_functions(out, plan, result)
         if result is not None and result.rules:
             _write_rules(out, result)
+        if result is not None and result.is_optimal and result.sensitivity is not None:
+            _write_sensitivity(out, result.sensitivity)
         if price is not None:
             _write_price(out, price)
         if warnings is not None and result is not None and result.is_optimal:

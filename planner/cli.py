@@ -38,7 +38,7 @@ from models.issues import Issue
 from models.mapping import PERIOD, ImportMapping, MappingError, SheetStatus, pinned
 from models.project import LockError, Project, ProjectError, ProjectLock, open_project, save_project
 from models.resubmit import Resubmission, replace_department
-from models.result import Result, Status
+from models.result import Result, Sensitivity, Status
 from models.schema import LINE_FIELDS, plan_json
 from models.sheet_rows import unit_words
 from models.workbook import ImportReport
@@ -111,6 +111,36 @@ def result_json(result: Result, report: ImportReport | None = None) -> dict[str,
         "solver": result.solver,
         "solve_seconds": round(result.solve_seconds, 6),
         "message": result.message,
+        "sensitivity": sensitivity_json(result.sensitivity) if optimal else None,
+    }
+
+
+def _range(value: float) -> float | None:
+    """An allowable increase or decrease: null in JSON where nothing limits it."""
+    return _number(value) if math.isfinite(value) else None
+
+
+def sensitivity_json(sensitivity: Sensitivity | None) -> dict[str, Any] | None:
+    """The sensitivity report (max-impact optima) as JSON: lines, rules, budget price, gap."""
+    if sensitivity is None:
+        return None
+    return {
+        "lines": [
+            {"name": item.name, "reduced_cost": _number(item.reduced_cost), "bound": item.bound}
+            for item in sensitivity.lines
+        ],
+        "rules": [
+            {
+                "rule": str(item.key),
+                "shadow_price": _number(item.shadow_price),
+                "unique": item.unique,
+                "allowable_increase": _range(item.allowable_increase),
+                "allowable_decrease": _range(item.allowable_decrease),
+            }
+            for item in sensitivity.rules
+        ],
+        "budget_price": _number(sensitivity.budget_price),
+        "gap": sensitivity.gap,
     }
 
 

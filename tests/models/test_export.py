@@ -33,7 +33,16 @@ def test_sheets_number_formats_and_frozen_header(tmp_path: Path) -> None:
     assert plan is not None
     result = solve(plan)
     book = openpyxl.load_workbook(write_result(tmp_path / "r.xlsx", plan, result))
-    assert book.sheetnames == ["Summary", "Allocation", "Phasing", "Functions", "Rules", "Budget", "Policy"]
+    assert book.sheetnames == [
+        "Summary",
+        "Allocation",
+        "Phasing",
+        "Functions",
+        "Rules",
+        "Sensitivity",
+        "Budget",
+        "Policy",
+    ]
     allocation = book["Allocation"]
     assert allocation.freeze_panes == "A2"
     assert [c.value for c in allocation[1]][:9] == [

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import math
 import random
 from dataclasses import replace
+from pathlib import Path
 
+import openpyxl
 import pytest
 
 from models.domain import Basis, Bound, Curve, FunctionRule, Kind, Line, Objective, Plan, Policy
-from models.result import Result, RuleSensitivity, Sensitivity
+from models.export import write_result
+from models.result import Result, RuleSensitivity, Sensitivity, Status
 from models.rules import Family, RuleKey
+from planner.cli import result_json
 from planner.model import coupling_rows
 from planner.rules import Row, Sense
 from planner.solve import solve
@@ -262,3 +267,58 @@ def test_reduced_costs_match_finite_differences_of_forcing_the_bound() -> None:
 def test_min_change_plans_have_no_sensitivity_report() -> None:
     plan = generated_plan(1)
     assert solve(plan, objective=Objective.MIN_CHANGE).sensitivity is None
+
+
+def hand_plan() -> Plan:
+    return Plan(
+        (
+            Line("A", "Acq", Kind.CUSTOMER, 10.0, weight=3.0, cap=40.0, curve=LIN),
+            Line("=B", "Service", Kind.CUSTOMER, 10.0, weight=2.0, cap=50.0, curve=LIN),
+            Line("C", "HR", Kind.INTERNAL, 10.0, weight=1.0, curve=LIN),
+        ),
+        Policy(total_budget=100.0),
+    )
+
+
+def test_solve_json_has_the_sensitivity_report_with_no_limit_as_null() -> None:
+    plan = hand_plan()
+    data = json.loads(json.dumps(result_json(solve(plan))))
+    # The keys that were there stay as they were.
+    assert data["binding"][0]["rule"] == "budget"
+    sens = data["sensitivity"]
+    assert sens["budget_price"] == pytest.approx(1.0)
+    assert sens["gap"] >= 0
+    assert sens["rules"] == [
+        {
+            "rule": "budget",
+            "shadow_price": pytest.approx(1.0),
+            "unique": True,
+            "allowable_increase": None,
+            "allowable_decrease": pytest.approx(10.0),
+        }
+    ]
+    assert sens["lines"] == [
+        {"name": "A", "reduced_cost": pytest.approx(2.0), "bound": "cap"},
+        {"name": "=B", "reduced_cost": pytest.approx(1.0), "bound": "cap"},
+        {"name": "C", "reduced_cost": 0.0, "bound": ""},
+    ]
+    infeasible = Result(Status.INFEASIBLE)
+    assert result_json(infeasible)["sensitivity"] is None
+
+
+def test_the_export_has_a_sensitivity_sheet_with_every_text_as_text(tmp_path: Path) -> None:
+    plan = hand_plan()
+    book = openpyxl.load_workbook(write_result(tmp_path / "r.xlsx", plan, solve(plan)))
+    sheet = book["Sensitivity"]
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["Rule", "Type", "Shadow price", "Unique", "Allowable increase", "Allowable decrease"]
+    assert rows[1][:4] == ["budget", "budget", pytest.approx(1.0), "yes"]
+    assert rows[1][4:] == ["no limit", pytest.approx(10.0)]
+    assert rows[3][:3] == ["Line", "Held at", "Reduced cost"]
+    assert rows[4][:3] == ["A", "cap", pytest.approx(2.0)]
+    # A line named like a formula stays text.
+    assert rows[5][:3] == ["=B", "cap", pytest.approx(1.0)]
+    assert sheet.cell(6, 1).data_type == "s"
+    assert rows[6][:3] == ["C", "between its bounds", 0.0]
+    assert rows[8][0] == "Budget price"
+    assert rows[8][2] == pytest.approx(1.0)
