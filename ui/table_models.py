@@ -360,9 +360,31 @@ class AllocationModel(OrderedModel, HeaderedTable):
             return _RIGHT
         if role == Qt.ItemDataRole.ForegroundRole and column in (5, 6) and change < -0.5:
             return _NEGATIVE
-        if role == Qt.ItemDataRole.ToolTipRole and column == 8 and shadow:
-            return f"Impact gained per extra unit of money this line's binding rule gives it: {shadow:.6f}"
+        if role == Qt.ItemDataRole.ToolTipRole and column in (7, 8):
+            return self._sensitivity_tip(raw[0], shadow if column == 8 else None)
         return None
+
+    def _sensitivity_tip(self, name: str, shadow: float | None) -> str | None:
+        """The line's reduced cost (and, on the shadow price, what the price means)."""
+        assert self._result is not None
+        lines = []
+        if shadow:
+            lines.append(
+                f"Impact gained per extra unit of money this line's binding rule gives it: {shadow:.6f}"
+            )
+        report = self._result.sensitivity
+        item = report.line(name) if report is not None else None
+        if item is not None:
+            if item.bound:
+                lines.append(
+                    f"Reduced cost {item.reduced_cost:.4f}: held at its {item.bound}; each unit the "
+                    f"bound is raised changes the impact by {item.reduced_cost:.4f}"
+                )
+            else:
+                lines.append(
+                    "Reduced cost 0: between its bounds, its marginal impact equals its price of money"
+                )
+        return "\n".join(lines) or None
 
 
 _TOTAL_COLUMNS = ("Group", "Current", "Allocated", "Change", "Change %", "Share")
