@@ -390,7 +390,7 @@ def _write_sensitivity(out: _Book, sensitivity: Sensitivity) -> None:
         out.put(sheet, r, 2, rule.shadow_price, out.price)
         out.put(sheet, r, 3, "yes" if rule.unique else "no")
         for col, reach in ((4, rule.allowable_increase), (5, rule.allowable_decrease)):
-            out.put(sheet, r, col, reach if math.isfinite(reach) else "no limit", out.money)
+            out.put(sheet, r, col, "no limit" if reach is None else reach, out.money)
     r += 2
     for col, title in enumerate(("Line", "Held at", "Reduced cost")):
         out.head(sheet, r, col, title)

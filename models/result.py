@@ -114,15 +114,15 @@ class RuleSensitivity:
     loosened); ``unique`` is false when the plan is degenerate there (the
     price differs on either side of the limit, or the plan's prices are not
     determined by its rules), so the price holds in one direction only.
-    ``allowable_increase`` and ``allowable_decrease`` are in money, ``inf``
+    ``allowable_increase`` and ``allowable_decrease`` are in money, None
     where nothing limits the move.
     """
 
     key: RuleKey
     shadow_price: float
     unique: bool
-    allowable_increase: float
-    allowable_decrease: float
+    allowable_increase: float | None
+    allowable_decrease: float | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from typing import Any, Final, TypeVar
 
 from models.domain import Bound, FunctionRule, Line, Plan, Policy, RatioRule
 from models.issues import Issue
-from models.result import Explanation, Fix, Impact, Result, RuleReport
+from models.result import Explanation, Fix, Impact, Result, RuleReport, RuleSensitivity, Sensitivity
 from models.rules import RuleKey
 
 __all__ = ["NotFiniteError", "SerialError", "from_data", "plan_from_data", "result_from_data", "to_data"]
@@ -40,6 +40,8 @@ _CLASSES: dict[str, type] = {
         Result,
         RuleReport,
         RuleKey,
+        RuleSensitivity,
+        Sensitivity,
     )
 }
 

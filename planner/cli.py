@@ -115,9 +115,9 @@ def result_json(result: Result, report: ImportReport | None = None) -> dict[str,
     }
 
 
-def _range(value: float) -> float | None:
+def _range(value: float | None) -> float | None:
     """An allowable increase or decrease: null in JSON where nothing limits it."""
-    return _number(value) if math.isfinite(value) else None
+    return None if value is None else _number(value)
 
 
 def sensitivity_json(sensitivity: Sensitivity | None) -> dict[str, Any] | None:

@@ -321,8 +321,12 @@ def sensitivity(
             moving = r in s.active and s.y[r] != 0
         size = max(abs(row.rhs), 1.0)
         if moving:
-            up, regular = _range(s, direction)
-            down, _ = _range(s, -direction)
+            try:
+                up, regular = _range(s, direction)
+                down, _ = _range(s, -direction)
+            except np.linalg.LinAlgError:
+                # The active set's system cannot be solved: no range can be vouched for.
+                up, down, regular = 0.0, 0.0, False
             unique = regular and not tied and up > EMPTY_RANGE * size and down > EMPTY_RANGE * size
         else:
             # A slack rule may move until it becomes tight; a tight rule with no dual prices
@@ -347,7 +351,8 @@ def sensitivity(
     )
 
 
-def _clean(value: float) -> float:
+def _clean(value: float) -> float | None:
+    """A range in money, None where nothing limits it."""
     if not math.isfinite(value):
-        return math.inf
+        return None
     return max(value, 0.0) + 0.0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -15,6 +14,7 @@ from models.domain import Basis, Bound, Curve, FunctionRule, Kind, Line, Objecti
 from models.export import write_result
 from models.result import Result, RuleSensitivity, Sensitivity, Status
 from models.rules import Family, RuleKey
+from models.serial import result_from_data, to_data
 from planner.cli import result_json
 from planner.model import coupling_rows
 from planner.rules import Row, Sense
@@ -106,7 +106,7 @@ def test_a_linear_plan_known_by_hand() -> None:
     assert budget.shadow_price == pytest.approx(1.0)
     assert budget.unique
     # More budget all goes to C; less comes out of C until it has nothing.
-    assert math.isinf(budget.allowable_increase)
+    assert budget.allowable_increase is None
     assert budget.allowable_decrease == pytest.approx(10.0, rel=1e-6)
     assert sens.budget_price == pytest.approx(1.0)
     costs = {item.name: (item.reduced_cost, item.bound) for item in sens.lines}
@@ -167,7 +167,8 @@ def test_shadow_prices_match_finite_differences_of_the_re_solved_optimum() -> No
             continue
         size = max(abs(row.rhs), 1.0)
         step = 1e-5 * size
-        if min(item.allowable_increase, item.allowable_decrease) < 2 * step:
+        ranges = (item.allowable_increase, item.allowable_decrease)
+        if any(reach is not None and reach < 2 * step for reach in ranges):
             continue
         rows = coupling_rows(plan)
         loosened = solve(plan, rows=moved(rows, r, loosening(row) * step))
@@ -210,7 +211,7 @@ def test_the_active_set_holds_inside_the_allowable_range_and_changes_past_it(cur
             continue
         rows = coupling_rows(plan)
         for side, reach in ((1.0, item.allowable_increase), (-1.0, item.allowable_decrease)):
-            if not math.isfinite(reach) or reach <= 1e-6 * max(abs(row.rhs), 1.0):
+            if reach is None or reach <= 1e-6 * max(abs(row.rhs), 1.0):
                 continue
             near = solve(plan, rows=moved(rows, r, side * 0.9 * reach))
             if not near.is_optimal:
@@ -322,3 +323,12 @@ def test_the_export_has_a_sensitivity_sheet_with_every_text_as_text(tmp_path: Pa
     assert rows[6][:3] == ["C", "between its bounds", 0.0]
     assert rows[8][0] == "Budget price"
     assert rows[8][2] == pytest.approx(1.0)
+
+
+def test_the_report_is_kept_when_a_result_is_stored_and_read_back() -> None:
+    result = solve(hand_plan())
+    again = result_from_data(json.loads(json.dumps(to_data(result), allow_nan=False)))
+    assert again.sensitivity == result.sensitivity
+    budget = report(again).rule(RuleKey(Family.BUDGET))
+    assert budget is not None
+    assert budget.allowable_increase is None
