@@ -369,6 +369,7 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(FOLLOW_UP_MS, self, lambda: self._fit_columns(self.allocation_view))
             QTimer.singleShot(FOLLOW_UP_MS, self, lambda: self._fit_columns(self.totals_view))
         self.totals_model.set_result(plan, result)
+        self.policy_panel.show_sensitivity(result)
         self._show_explanation(result)
         self._show_status(result)
         # After the allocation is painted, so the two do not compete.

@@ -32,7 +32,10 @@ from models.edits import (
     set_function_bound,
     set_policy,
 )
+from models.formats import money
 from models.functions import KEY_FUNCTIONS, CanonicalFunction, canonical
+from models.result import Result, RuleSensitivity
+from models.rules import Family, RuleKey
 from models.schema import setting
 from ui.layouts import clear_layout
 
@@ -46,6 +49,21 @@ def find_function(plan: Plan, function: CanonicalFunction) -> str | None:
     return next((f for f in plan.functions() if canonical(f) is function), None)
 
 
+def _sensitivity_text(rule: RuleSensitivity) -> str:
+    """A rule's price and how far its limit may move with that price, as a tooltip says it."""
+
+    def reach(amount: float | None) -> str:
+        return "without limit" if amount is None else money(amount)
+
+    text = (
+        f"Impact per unit loosened: {rule.shadow_price:.4f}. The same rules hold the plan from "
+        f"{reach(rule.allowable_decrease)} less to {reach(rule.allowable_increase)} more."
+    )
+    if not rule.unique:
+        text += " The price is not the same on both sides of the limit (a tie in the plan)."
+    return text
+
+
 def _bound_text(bound: Bound | None) -> str:
     return "" if bound is None else bound.describe()
 
@@ -57,6 +75,8 @@ class _Field(QLineEdit):
         super().__init__()
         self.setPlaceholderText(placeholder)
         self.setToolTip(tooltip)
+        #: What the field is for; the plan's sensitivity is said below it once solved.
+        self.help = tooltip
         self._commit = commit
         self._shown = ""
         self.editingFinished.connect(self._on_editing_finished)
@@ -178,6 +198,23 @@ class PolicyPanel(QScrollArea):
         layout.addStretch(1)
 
     # -- showing the plan ----------------------------------------------------
+
+    def show_sensitivity(self, result: Result | None) -> None:
+        """Each rule's field says what loosening it is worth and how far, once the plan is solved."""
+        report = result.sensitivity if result is not None else None
+        fields: list[tuple[_Field, RuleKey | None]] = [
+            (self.total_budget, RuleKey(Family.BUDGET)),
+            (self.share_min, RuleKey(Family.SHARE_MIN)),
+            (self.share_max, RuleKey(Family.SHARE_MAX)),
+        ]
+        for key in KEY_FUNCTIONS:
+            _label, floor, cap = self.key_fields[key.name]
+            function = find_function(self._plan, key)
+            fields.append((floor, RuleKey(Family.FUNCTION_FLOOR, function) if function else None))
+            fields.append((cap, RuleKey(Family.FUNCTION_CAP, function) if function else None))
+        for field, rule_key in fields:
+            rule = report.rule(rule_key) if report is not None and rule_key is not None else None
+            field.setToolTip(field.help if rule is None else f"{field.help}\n\n{_sensitivity_text(rule)}")
 
     def set_plan(self, plan: Plan) -> None:
         self._plan = plan
