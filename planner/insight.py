@@ -51,7 +51,7 @@ import numpy.typing as npt
 
 from models.domain import Kind, Objective, Plan, function_key
 from models.insight import FloorPrice, Frontier, FrontierPoint, PriceOfBalance
-from models.result import Impact, Result, Status
+from models.result import Impact, Result, RuleReport, Status
 from models.rules import Family, RuleKey
 from planner.lp import LinearProgram
 from planner.model import build_problem, build_rules
@@ -130,7 +130,8 @@ def price_of_balance(
     floors: tuple[FloorPrice, ...] = ()
     if _balance_binds(plan, result):
         kept = _BalanceModel(plan, cancelled)
-        ranges = kept.solve_and_range()
+        # The floors' ranges come from the continuous optimum's report when the plan has one.
+        ranges = kept.solve_and_range(with_ranges=not _reported(plan, result))
         if ranges is None:
             return None
         floors = _floor_prices(plan, result, ranges)
@@ -207,16 +208,17 @@ class _BalanceModel:
         self.highs.passModel(lp.to_highs())
         # The model now lives in HiGHS; the Python copy goes with ``model``.
 
-    def solve_and_range(self) -> dict[RuleKey, tuple[float, float]] | None:
+    def solve_and_range(self, *, with_ranges: bool = True) -> dict[RuleKey, tuple[float, float]] | None:
         """Solve the plan's model; each rule's range of limits over which its price holds (money).
 
-        None when cancelled; no ranges when the model is not solved to an optimum.
+        None when cancelled; no ranges when the model is not solved to an optimum
+        or ``with_ranges`` is off (the plan's sensitivity report gives them).
         """
         try:
             optimal = _run(self.highs, self.cancelled)
         except _CancelledError:
             return None
-        if not optimal:
+        if not optimal or not with_ranges:
             return {}
         if self.interior_point:
             # Ranging needs the simplex solver's own factored basis: a run from the
@@ -296,20 +298,43 @@ class _BalanceModel:
         return relative_gap(free, achieved, bound)
 
 
-def _floor_prices(
-    plan: Plan, result: Result, ranges: dict[RuleKey, tuple[float, float]]
-) -> tuple[FloorPrice, ...]:
+def _binding_floors(plan: Plan, result: Result) -> list[RuleReport]:
     internal = _internal_functions(plan)
-    binding = [
+    return [
         rule
         for rule in result.rules
         if rule.binding
         and rule.family is Family.FUNCTION_FLOOR
         and function_key(rule.key.subject) in internal
     ]
+
+
+def _reported(plan: Plan, result: Result) -> bool:
+    """Whether the result's sensitivity report gives every binding internal floor's range."""
+    report = result.sensitivity
+    return report is not None and all(report.rule(r.key) is not None for r in _binding_floors(plan, result))
+
+
+def _floor_prices(
+    plan: Plan, result: Result, ranges: dict[RuleKey, tuple[float, float]]
+) -> tuple[FloorPrice, ...]:
+    """Each binding internal floor's price and the floors over which the same rules hold the plan.
+
+    From the result's sensitivity report (the continuous optimum's active set)
+    when it has one; else from LP ranging on the piecewise-linear model.
+    """
+    report = result.sensitivity
     prices = []
-    for rule in binding:
-        low, high = ranges.get(rule.key, (rule.limit, rule.limit))
+    for rule in _binding_floors(plan, result):
+        reported = report.rule(rule.key) if report is not None else None
+        if reported is not None:
+            down, up = reported.allowable_decrease, reported.allowable_increase
+            low = 0.0 if down is None else max(rule.limit - down, 0.0)
+            high = math.inf if up is None else rule.limit + up
+            method = "the continuous optimum's sensitivity report"
+        else:
+            low, high = ranges.get(rule.key, (rule.limit, rule.limit))
+            method = "LP ranging (HiGHS) on the piecewise-linear model"
         prices.append(
             FloorPrice(
                 key=rule.key,
@@ -317,7 +342,7 @@ def _floor_prices(
                 shadow_price=rule.shadow_price,
                 range_low=min(low, rule.limit),
                 range_high=max(high, rule.limit),
-                method="LP ranging (HiGHS) on the piecewise-linear model",
+                method=method,
             )
         )
     return tuple(prices)

@@ -49,15 +49,13 @@ def find_function(plan: Plan, function: CanonicalFunction) -> str | None:
     return next((f for f in plan.functions() if canonical(f) is function), None)
 
 
-def _sensitivity_text(rule: RuleSensitivity) -> str:
-    """A rule's price and how far its limit may move with that price, as a tooltip says it."""
-
-    def reach(amount: float | None) -> str:
-        return "without limit" if amount is None else money(amount)
-
+def _sensitivity_text(rule: RuleSensitivity, limit: float) -> str:
+    """A binding rule's price and the limits over which the same rules hold the plan, as a tooltip says it."""
+    low = "0" if rule.allowable_decrease is None else money(max(limit - rule.allowable_decrease, 0.0))
+    high = "any higher" if rule.allowable_increase is None else money(limit + rule.allowable_increase)
     text = (
-        f"Impact per unit loosened: {rule.shadow_price:.4f}. The same rules hold the plan from "
-        f"{reach(rule.allowable_decrease)} less to {reach(rule.allowable_increase)} more."
+        f"Binding. Impact per unit loosened: {rule.shadow_price:.4f}. The same rules hold the plan "
+        f"for a limit from {low} to {high}."
     )
     if not rule.unique:
         text += " The price is not the same on both sides of the limit (a tie in the plan)."
@@ -202,19 +200,21 @@ class PolicyPanel(QScrollArea):
     def show_sensitivity(self, result: Result | None) -> None:
         """Each rule's field says what loosening it is worth and how far, once the plan is solved."""
         report = result.sensitivity if result is not None else None
-        fields: list[tuple[_Field, RuleKey | None]] = [
-            (self.total_budget, RuleKey(Family.BUDGET)),
-            (self.share_min, RuleKey(Family.SHARE_MIN)),
-            (self.share_max, RuleKey(Family.SHARE_MAX)),
-        ]
+        binding = {rule.key: rule for rule in result.rules if rule.binding} if result is not None else {}
+        # Rules whose limits are money (a share's range would be money too, and read wrongly).
+        fields: list[tuple[_Field, RuleKey | None]] = [(self.total_budget, RuleKey(Family.BUDGET))]
         for key in KEY_FUNCTIONS:
             _label, floor, cap = self.key_fields[key.name]
             function = find_function(self._plan, key)
             fields.append((floor, RuleKey(Family.FUNCTION_FLOOR, function) if function else None))
             fields.append((cap, RuleKey(Family.FUNCTION_CAP, function) if function else None))
         for field, rule_key in fields:
-            rule = report.rule(rule_key) if report is not None and rule_key is not None else None
-            field.setToolTip(field.help if rule is None else f"{field.help}\n\n{_sensitivity_text(rule)}")
+            held = binding.get(rule_key) if rule_key is not None else None
+            rule = report.rule(rule_key) if report is not None and held is not None and rule_key else None
+            if held is None or rule is None:
+                field.setToolTip(field.help)
+            else:
+                field.setToolTip(f"{field.help}\n\n{_sensitivity_text(rule, held.limit)}")
 
     def set_plan(self, plan: Plan) -> None:
         self._plan = plan

@@ -155,7 +155,7 @@ def test_price_of_balance_known_by_hand() -> None:
     assert hr.shadow_price == pytest.approx(0.5)
     assert hr.range_low == pytest.approx(0.0, abs=1e-6)
     assert hr.range_high == pytest.approx(100.0)
-    assert "ranging" in hr.method
+    assert "sensitivity report" in hr.method  # the continuous optimum's range
 
 
 def balanced() -> Plan:

@@ -124,10 +124,21 @@ def test_the_warm_price_equals_the_cold_one(lines: int, seed: int) -> None:
     assert price.customer_without == pytest.approx(customer, abs=2 * GAP_TARGET * total)
     assert price.total_without == pytest.approx(total, rel=2 * GAP_TARGET)
     assert price.price > 0
+    # The floors' ranges are the continuous optimum's (its sensitivity report), not the
+    # piecewise-linear model's LP ranging, which only approximates them.
+    report = result.sensitivity
+    assert report is not None
     for floor in price.floors:
+        reported = report.rule(floor.key)
+        assert reported is not None
+        down, up = reported.allowable_decrease, reported.allowable_increase
+        assert floor.range_low == pytest.approx(
+            0.0 if down is None else max(floor.floor - down, 0.0), abs=1e-6
+        )
+        assert floor.range_high == pytest.approx(math.inf if up is None else floor.floor + up, rel=1e-9)
+        assert floor.method == "the continuous optimum's sensitivity report"
         low, high = ranges[floor.key.subject]
-        assert floor.range_low == pytest.approx(min(low, floor.floor), rel=1e-6)
-        assert floor.range_high == pytest.approx(max(high, floor.floor), rel=1e-6)
+        assert low <= floor.floor <= high  # the piecewise model's ranging brackets the floor too
 
 
 def test_the_price_of_binding_rules_builds_one_model_and_solves_nothing_else(

@@ -90,7 +90,8 @@ def test_the_rules_panel_shows_the_value_in_force(qtbot: QtBot, window: MainWind
     assert panel.share_min.text() == "40.3369%"
     tips = {s.attr: s.help for s in POLICY_SETTINGS}
     assert panel.share_min.toolTip() == tips["internal_share_min"]
-    assert panel.total_budget.toolTip() == tips["total_budget"]
+    # The setting's help, then (the budget binds once solved) what loosening it is worth.
+    assert panel.total_budget.toolTip().startswith(tips["total_budget"])
 
 
 def test_opening_an_editor_and_pressing_enter_changes_nothing(qtbot: QtBot, window: MainWindow) -> None:

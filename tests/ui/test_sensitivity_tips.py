@@ -52,7 +52,7 @@ def test_the_rules_panel_says_what_each_binding_floor_is_worth_and_how_far(qtbot
     assert floor.toolTip().startswith(BOUND_HINT)
     # Lowered to 0 or raised to 200 (the whole budget), the floor still holds the plan the same way.
     assert floor.toolTip().endswith(
-        "Impact per unit loosened: 1.5000. The same rules hold the plan from 80 less to 120 more."
+        "Binding. Impact per unit loosened: 1.5000. The same rules hold the plan for a limit from 0 to 200."
     )
     assert cap.toolTip() == BOUND_HINT  # no cap: nothing to say
     panel.show_sensitivity(None)
