@@ -263,10 +263,15 @@ def _formats(out: _Book, specs: Sequence[Field]) -> list[Format | None]:
 
 
 def _write_block(
-    out: _Book, sheet: Worksheet, rows: Sequence[Sequence[object]], formats: Sequence[Format | None]
+    out: _Book,
+    sheet: Worksheet,
+    rows: Sequence[Sequence[object]],
+    formats: Sequence[Format | None],
+    *,
+    first_row: int = 1,
 ) -> None:
     assert isinstance(sheet, BlockSheet)
-    sheet.write_block(1, rows, formats, text=out.text, quoted=out.quoted)
+    sheet.write_block(first_row, rows, formats, text=out.text, quoted=out.quoted)
 
 
 def _write_allocation(out: _Book, plan: Plan, result: Result) -> None:
@@ -382,7 +387,7 @@ def _write_rules(out: _Book, result: Result) -> None:
 def _write_sensitivity(out: _Book, sensitivity: Sensitivity) -> None:
     """The sensitivity report: each rule's price and range, then each line's reduced cost."""
     headers = ("Rule", "Type", "Shadow price", "Unique", "Allowable increase", "Allowable decrease")
-    sheet = out.sheet("Sensitivity", headers, (40, 16, 14, 10, 18, 18))
+    sheet = out.sheet("Sensitivity", headers, (40, 16, 14, 10, 18, 18), block=True)
     r = 0
     for r, rule in enumerate(sensitivity.rules, start=1):
         out.put(sheet, r, 0, str(rule.key))
@@ -394,12 +399,10 @@ def _write_sensitivity(out: _Book, sensitivity: Sensitivity) -> None:
     r += 2
     for col, title in enumerate(("Line", "Held at", "Reduced cost")):
         out.head(sheet, r, col, title)
-    for item in sensitivity.lines:
-        r += 1
-        out.put(sheet, r, 0, item.name)
-        out.put(sheet, r, 1, item.bound or "between its bounds")
-        out.put(sheet, r, 2, item.reduced_cost, out.price)
-    r += 2
+    # Every line, one row each: written as one block (a large plan has tens of thousands).
+    rows = [[item.name, item.bound or "between its bounds", item.reduced_cost] for item in sensitivity.lines]
+    _write_block(out, sheet, rows, [None, None, out.price], first_row=r + 1)
+    r += len(rows) + 2
     out.put(sheet, r, 0, "Budget price")
     out.put(sheet, r, 2, sensitivity.budget_price, out.price)
     out.put(sheet, r + 1, 0, "Certified gap")
