@@ -137,3 +137,39 @@ def test_without_the_polish_refinement_goes_on_until_each_line_settles(
     optimum = 2_500_000 * (0.53 / 0.5 - 1)
     assert abs(result.allocation["Platform"] - optimum) <= line_tolerance(plan, optimum)
     assert 0.0 <= result.optimality_gap <= GAP_TARGET
+
+
+def test_a_plan_with_money_from_1_to_1e9_holds_every_rule_and_puts_each_line_at_its_optimum() -> None:
+    # Lines of 1, 1,000, 1 million and 1 billion in one plan; a cap of 1 and a floor of 900 among them.
+    lines = (
+        Line("Stamps", "Internal comms", Kind.INTERNAL, 1.0, weight=1.2),
+        Line("Badges", "Facilities", Kind.INTERNAL, 1_000.0, weight=0.8),
+        Line("Payroll", "HR", Kind.INTERNAL, 1_000_000.0, weight=0.9),
+        Line("Network", "Acquisition", Kind.CUSTOMER, 1_000_000_000.0, weight=1.0),
+        Line("Loyalty", "Retention", Kind.CUSTOMER, 1_000_000.0, weight=1.1, half_return=2_000_000.0),
+    )
+    policy = Policy(
+        total_budget=1_003_001_001.0,
+        functions=(
+            FunctionRule("Internal comms", cap=Bound(1.0)),  # its optimum alone would be about 1.4
+            FunctionRule("Facilities", floor=Bound(900.0)),
+        ),
+    )
+    plan = Plan(lines, policy)
+    result = solve(plan)
+    assert result.status is Status.OPTIMAL
+    allocation = result.allocation
+    assert allocation["Stamps"] == pytest.approx(1.0, rel=1e-7)  # a cap of 1 among billions holds
+    assert allocation["Badges"] >= 900.0 * (1 - 1e-7)
+    assert sum(allocation.values()) <= policy.total_budget * (1 + 1e-9)
+    binding = {str(rule.key) for rule in result.rules if rule.binding}
+    assert {"function-cap:Internal comms", "function-floor:Facilities"} <= binding
+    reference = tangent_allocation(plan)
+    assert reference is not None
+    # Each line within 1% of the independent optimum, the smallest included (not 1e-4 of a 1e9 budget).
+    far = {
+        line.name: (allocation[line.name], best)
+        for line, best in zip(plan.lines, reference, strict=True)
+        if abs(allocation[line.name] - best) > 0.01 * abs(best)
+    }
+    assert far == {}, f"lines away from their optimum (allocated, optimum): {far}"
