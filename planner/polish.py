@@ -78,10 +78,14 @@ class _Problem:
         """Each line's spend at prices ``p`` (linear lines: ``fixed``), and d(spend)/d(price)."""
         positive = self.curved & (p > 0)
         safe = np.where(positive, p, 1.0)
-        raw = np.where(positive, self.half * (self.weight / safe - 1.0), np.inf)
+        # A price so small that its square underflows (a weight of 1e-272): the spend is at its
+        # upper limit or its slope is taken as 0, never a division by zero.
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+            raw = np.where(positive, self.half * (self.weight / safe - 1.0), np.inf)
+            slope = -self.half * self.weight / (safe * safe)
         x = np.where(self.curved, np.clip(raw, self.lo, self.hi), fixed)
         inside = positive & (raw > self.lo) & (raw < self.hi)
-        slope = np.where(inside, -self.half * self.weight / (safe * safe), 0.0)
+        slope = np.where(inside & np.isfinite(slope), slope, 0.0)
         return x, slope
 
 

@@ -133,7 +133,9 @@ def _tangent(s: _ActiveSet, y: Array, fixed: Array, direction: Array) -> tuple[A
         return dy, dx, True
     p = problem.prices(y)
     safe = np.where(p > 0, p, 1.0)
-    slope = np.where(s.inside & (p > 0), -problem.half * problem.weight / (safe * safe), 0.0)
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        slope = -problem.half * problem.weight / (safe * safe)
+    slope = np.where(s.inside & (p > 0) & np.isfinite(slope), slope, 0.0)
     columns = s.dense[:, s.free]
     system = np.zeros((k + f, k + f))
     system[:k, :k] = (s.dense * slope) @ s.dense.T

@@ -263,3 +263,19 @@ def test_simplex_and_interior_point_agree_on_a_large_plan() -> None:
     assert np.allclose(x_simplex, x_ipm, rtol=1e-5, atol=1e-6 * float(np.max(x_simplex)))
     assert np.allclose(y_simplex, y_ipm, rtol=1e-4, atol=1e-8)
     assert np.count_nonzero(y_simplex) >= 2  # binding rules with prices to compare
+
+
+def test_a_weight_so_small_its_price_squared_underflows_still_solves() -> None:
+    """A weight of 1e-272 (a typing slip, or a generated plan): the polish and the sensitivity
+    report divide by the square of its line's price; that must never be a division by zero."""
+    plan = Plan(
+        (
+            Line("l0", "IT", Kind.INTERNAL, 0.0, weight=1.3205421090061075e-272),
+            Line("l1", "HR", Kind.INTERNAL, 0.0, weight=0.0),
+        ),
+        Policy(total_budget=1.0, functions=(FunctionRule("HR", floor=Bound(1.0)),)),
+    )
+    first, second = solve(plan), solve(plan)
+    assert first.status is Status.OPTIMAL
+    assert first.allocation == second.allocation
+    assert first.allocation["l1"] == pytest.approx(1.0)
