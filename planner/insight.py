@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import highspy
 import numpy as np
@@ -54,7 +54,7 @@ from models.insight import FloorPrice, Frontier, FrontierPoint, PriceOfBalance
 from models.result import Impact, Result, RuleReport, Status
 from models.rules import Family, RuleKey
 from planner.lp import LinearProgram
-from planner.model import build_problem, build_rules
+from planner.model import LpModel, build_problem, build_rules
 from planner.rules import Sense
 from planner.solve import (
     GAP_TARGET,
@@ -169,6 +169,45 @@ def _balance_binds(plan: Plan, result: Result) -> bool:
     return any(rule.binding and _is_balance_rule(internal, rule.key) for rule in result.rules)
 
 
+@dataclass(frozen=True, slots=True)
+class _Rows:
+    """A built model's coupling rows as arrays: to read their duals and the lines' prices from HiGHS."""
+
+    index: npt.NDArray[np.int64]  # each rule's row in the program
+    rhs: npt.NDArray[np.float64]
+    le: npt.NDArray[np.bool_]
+    ge: npt.NDArray[np.bool_]
+    #: One entry per coefficient: its row, its line, its value.
+    entry_row: npt.NDArray[np.int64]
+    entry_line: npt.NDArray[np.int64]
+    entry_coef: npt.NDArray[np.float64]
+    objective_scale: float
+
+    @classmethod
+    def of(cls, model: LpModel) -> _Rows:
+        rows, count = model.rows, len(model.rows)
+        return cls(
+            np.asarray(model.constraints, dtype=np.int64),
+            np.fromiter((row.rhs for row in rows), dtype=float, count=count),
+            np.fromiter((row.sense is Sense.LE for row in rows), dtype=bool, count=count),
+            np.fromiter((row.sense is Sense.GE for row in rows), dtype=bool, count=count),
+            np.fromiter((r for r, row in enumerate(rows) for _ in row.coefs), dtype=np.int64),
+            np.fromiter((i for row in rows for i, _ in row.coefs), dtype=np.int64),
+            np.fromiter((c for row in rows for _, c in row.coefs), dtype=float),
+            model.objective_scale,
+        )
+
+    def duals(self, row_dual: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Each rule's dual from HiGHS's row duals: impact per unit of its limit, signs made valid."""
+        y = row_dual[self.index] * self.objective_scale
+        return np.where(self.le, np.maximum(y, 0.0), np.where(self.ge, np.minimum(y, 0.0), y))
+
+    def prices(self, y: npt.NDArray[np.float64], lines: int) -> npt.NDArray[np.float64]:
+        """Each line's price of money under the rules' duals ``y``."""
+        coupling = np.bincount(self.entry_line, weights=self.entry_coef * y[self.entry_row], minlength=lines)
+        return np.asarray(coupling, dtype=float)
+
+
 class _BalanceModel:
     """The plan's max-impact model, built once and kept in HiGHS for the price of balance.
 
@@ -185,27 +224,15 @@ class _BalanceModel:
         lp = model.prob
         n = len(model.x)
         self.columns = np.asarray(model.x, dtype=np.int64)
-        self.scale, self.objective_scale = model.scale, model.objective_scale
+        self.scale = model.scale
         self.lo = np.fromiter((b.lo for b in model.bounds), dtype=float, count=n)
         self.upper = np.asarray(model.upper, dtype=float)
-        rows = model.rows
-        self.keys = [row.key for row in rows]
-        self.row_index = np.asarray(model.constraints, dtype=np.int64)
-        self.row_rhs = np.fromiter((row.rhs for row in rows), dtype=float, count=len(rows))
-        self.row_le = np.fromiter((row.sense is Sense.LE for row in rows), dtype=bool, count=len(rows))
-        self.row_ge = np.fromiter((row.sense is Sense.GE for row in rows), dtype=bool, count=len(rows))
-        self.entry_row = np.fromiter((r for r, row in enumerate(rows) for _ in row.coefs), dtype=np.int64)
-        self.entry_line = np.fromiter((i for row in rows for i, _ in row.coefs), dtype=np.int64)
-        self.entry_coef = np.fromiter((c for row in rows for _, c in row.coefs), dtype=float)
+        self.rows = _Rows.of(model)
+        self.keys = [row.key for row in model.rows]
         internal = _internal_functions(plan)
         self.balance = np.fromiter((_is_balance_rule(internal, key) for key in self.keys), dtype=bool)
-        self.highs = new_highs()
-        if cancelled is not None:
-            interrupt_when(self.highs, cancelled)
-        self.highs.setOptionValue("presolve", "off")
         self.interior_point = lp.num_cols >= IPM_COLUMNS
-        self.highs.setOptionValue("solver", "ipm" if self.interior_point else "simplex")
-        self.highs.passModel(lp.to_highs())
+        self.highs = _highs(lp, cancelled, interior_point=self.interior_point)
         # The model now lives in HiGHS; the Python copy goes with ``model``.
 
     def solve_and_range(self, *, with_ranges: bool = True) -> dict[RuleKey, tuple[float, float]] | None:
@@ -232,8 +259,8 @@ class _BalanceModel:
         status, ranging = self.highs.getRanging()
         if status != highspy.HighsStatus.kOk:
             return {}
-        down = np.asarray(ranging.row_bound_dn.value_)[self.row_index]
-        up = np.asarray(ranging.row_bound_up.value_)[self.row_index]
+        down = np.asarray(ranging.row_bound_dn.value_)[self.rows.index]
+        up = np.asarray(ranging.row_bound_up.value_)[self.rows.index]
         ranges = {}
         for key, low, high in zip(
             self.keys,
@@ -253,7 +280,7 @@ class _BalanceModel:
         None when cancelled, not optimal, or not within :data:`planner.solve.GAP_TARGET`
         of its Lagrangian bound (the caller then solves ``free`` itself).
         """
-        for row in self.row_index[self.balance].tolist():
+        for row in self.rows.index[self.balance].tolist():
             self.highs.changeRowBounds(row, -math.inf, math.inf)
         try:
             if not _run(self.highs, self.cancelled):
@@ -276,8 +303,7 @@ class _BalanceModel:
         self, free: Plan, x: npt.NDArray[np.float64], row_dual: npt.NDArray[np.float64]
     ) -> Impact | None:
         """The continuous optimum of ``free`` from the kept model's answer; None if it does not settle."""
-        y = row_dual[self.row_index] * self.objective_scale
-        y = np.where(self.row_le, np.maximum(y, 0.0), np.where(self.row_ge, np.minimum(y, 0.0), y))
+        y = self.rows.duals(row_dual)
         by_key = {
             key: float(v) for key, v, lifted in zip(self.keys, y, self.balance, strict=True) if not lifted
         }
@@ -289,12 +315,9 @@ class _BalanceModel:
         self, free: Plan, x: npt.NDArray[np.float64], achieved: float, row_dual: npt.NDArray[np.float64]
     ) -> float:
         """How far ``x`` may be below the best of ``free`` (relative), from the row duals' bound."""
-        y = row_dual[self.row_index] * self.objective_scale  # impact per unit of each row's limit
-        y = np.where(self.row_le, np.maximum(y, 0.0), np.where(self.row_ge, np.minimum(y, 0.0), y))
-        y = np.where(self.balance, 0.0, y)  # lifted rows are not rules of ``free``
-        coupling = np.bincount(self.entry_line, weights=self.entry_coef * y[self.entry_row], minlength=len(x))
-        terms, _ = line_terms(free, self.upper, np.asarray(coupling, dtype=float))
-        bound = float(np.dot(y, self.row_rhs)) + terms
+        y = np.where(self.balance, 0.0, self.rows.duals(row_dual))  # lifted rows are not rules of ``free``
+        terms, _ = line_terms(free, self.upper, self.rows.prices(y, len(x)))
+        bound = float(np.dot(y, self.rows.rhs)) + terms
         return relative_gap(free, achieved, bound)
 
 
@@ -366,12 +389,13 @@ def _run(highs: highspy.Highs, cancelled: Cancelled | None) -> bool:
     return bool(status == highspy.HighsModelStatus.kOptimal)
 
 
-def _highs(lp: LinearProgram, cancelled: Cancelled | None) -> highspy.Highs:
+def _highs(lp: LinearProgram, cancelled: Cancelled | None, *, interior_point: bool = False) -> highspy.Highs:
+    """``lp`` handed to a new HiGHS, presolve off, which stops when ``cancelled()`` is true."""
     highs = new_highs()
     if cancelled is not None:
         interrupt_when(highs, cancelled)
     highs.setOptionValue("presolve", "off")
-    highs.setOptionValue("solver", "simplex")
+    highs.setOptionValue("solver", "ipm" if interior_point else "simplex")
     highs.passModel(lp.to_highs())
     return highs
 
@@ -466,18 +490,8 @@ class _ShareModel:
         self.scale, self.objective_scale = model.scale, model.objective_scale
         self.lo = np.fromiter((b.lo for b in model.bounds), dtype=float, count=n)
         self.upper = np.asarray(model.upper, dtype=float)
-        # The coupling rows as (row, line, coefficient) entries, for the lines' prices.
-        rows = model.rows
-        self.row_index = np.asarray(model.constraints, dtype=np.int64)
-        self.row_rhs = np.fromiter((row.rhs for row in rows), dtype=float, count=len(rows))
-        self.row_le = np.fromiter((row.sense is Sense.LE for row in rows), dtype=bool, count=len(rows))
-        self.row_ge = np.fromiter((row.sense is Sense.GE for row in rows), dtype=bool, count=len(rows))
-        self.entry_row = np.fromiter((r for r, row in enumerate(rows) for _ in row.coefs), dtype=np.int64)
-        self.entry_line = np.fromiter((i for row in rows for i, _ in row.coefs), dtype=np.int64)
-        self.entry_coef = np.fromiter((c for row in rows for _, c in row.coefs), dtype=float)
-        self.highs = _highs(lp, cancelled)
-        if lp.num_cols >= IPM_COLUMNS:
-            self.highs.setOptionValue("solver", "ipm")
+        self.rows = _Rows.of(model)
+        self.highs = _highs(lp, cancelled, interior_point=lp.num_cols >= IPM_COLUMNS)
         # The model now lives in HiGHS; the Python copy (lists of every column) goes with ``model``.
 
     def point(self, share: float, *, start_again: bool = False) -> tuple[Status, npt.NDArray[np.float64]]:
@@ -509,13 +523,11 @@ class _ShareModel:
     def _gap(self, x: npt.NDArray[np.float64], row_dual: npt.NDArray[np.float64], share: float) -> float:
         """How far the point may be below the continuous optimum at its share (relative)."""
         y_all = row_dual * self.objective_scale  # impact per unit of each row's limit, in money
-        y = y_all[self.row_index]
-        y = np.where(self.row_le, np.maximum(y, 0.0), np.where(self.row_ge, np.minimum(y, 0.0), y))
+        y = self.rows.duals(row_dual)
         y_some, y_share = min(float(y_all[self.some_row]), 0.0), float(y_all[self.share_row])
-        coupling = np.bincount(self.entry_line, weights=self.entry_coef * y[self.entry_row], minlength=len(x))
-        prices = np.asarray(coupling, dtype=float) + y_some + y_share * (self.kind - share)
+        prices = self.rows.prices(y, len(x)) + y_some + y_share * (self.kind - share)
         terms, _ = line_terms(self.plan, self.upper, prices)
-        bound = float(np.dot(y, self.row_rhs)) + y_some * self.some * self.scale + terms
+        bound = float(np.dot(y, self.rows.rhs)) + y_some * self.some * self.scale + terms
         return relative_gap(self.plan, impacts(self.plan, x.tolist()).total, bound)
 
     def _refined(self, share: float, x: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
