@@ -89,6 +89,8 @@ def _prefixed(prefix: str, text: str) -> str:
     return f"{prefix} {text}" if text else prefix
 
 
+#: The file dialogs' filter for workbooks.
+_WORKBOOKS: Final = "Excel workbooks (*.xlsx)"
 #: The Budget table's Code column.
 _CODE_COLUMN: Final = [f.attr for f in LINE_FIELDS].index("code")
 
@@ -499,14 +501,20 @@ class MainWindow(QMainWindow):
             self._remember_recent(report.path)
         self._remember_opened = True
 
-    def _on_open_triggered(self) -> None:
+    def ask_workbooks(self, title: str, *, several: bool = True) -> str | list[str] | None:
+        """Workbooks to read, asked in the folder of the one open: one path, several, or None."""
         path = self.session.path
         folder = str(path.parent) if path else str(Path.home())
-        names, _filter = QFileDialog.getOpenFileNames(
-            self, "Open workbooks (one, or several departments' at once)", folder, "Excel workbooks (*.xlsx)"
-        )
-        if names:
-            self.open_workbook(names if len(names) > 1 else names[0])
+        if not several:
+            name, _filter = QFileDialog.getOpenFileName(self, title, folder, _WORKBOOKS)
+            return name or None
+        names, _filter = QFileDialog.getOpenFileNames(self, title, folder, _WORKBOOKS)
+        return None if not names else names if len(names) > 1 else names[0]
+
+    def _on_open_triggered(self) -> None:
+        chosen = self.ask_workbooks("Open workbooks (one, or several departments' at once)")
+        if chosen:
+            self.open_workbook(chosen)
 
     def export_to(self, path: str | Path) -> None:
         self.session.export_result(path)
@@ -520,7 +528,7 @@ class MainWindow(QMainWindow):
         """Where to write an export: asked, suggested beside the open workbook; None if cancelled."""
         path = self.session.path
         suggested = path.with_name(f"{path.stem} {what}.xlsx") if path else Path.home() / f"{what}.xlsx"
-        name, _filter = QFileDialog.getSaveFileName(self, title, str(suggested), "Excel workbooks (*.xlsx)")
+        name, _filter = QFileDialog.getSaveFileName(self, title, str(suggested), _WORKBOOKS)
         if not name:
             return None
         return name if name.lower().endswith(".xlsx") else f"{name}.xlsx"
@@ -541,16 +549,9 @@ class MainWindow(QMainWindow):
         self.session.preview_workbook(path, wait=wait)
 
     def _on_preview_triggered(self) -> None:
-        path = self.session.path
-        folder = str(path.parent) if path else str(Path.home())
-        names, _filter = QFileDialog.getOpenFileNames(
-            self,
-            "Import with preview (one workbook, or several departments')",
-            folder,
-            "Excel workbooks (*.xlsx)",
-        )
-        if names:
-            self.preview_workbook(names if len(names) > 1 else names[0])
+        chosen = self.ask_workbooks("Import with preview (one workbook, or several departments')")
+        if chosen:
+            self.preview_workbook(chosen)
 
     def _show_import_preview(self, state: ImportState) -> None:
         """The session asks: Accept loads what the preview shows, Cancel leaves the plan."""
@@ -588,16 +589,9 @@ class MainWindow(QMainWindow):
         self.session.replace_department(path)
 
     def _on_replace_triggered(self) -> None:
-        path = self.session.path
-        folder = str(path.parent) if path else str(Path.home())
-        name, _filter = QFileDialog.getOpenFileName(
-            self,
-            "Replace a department's lines by its resubmitted workbook",
-            folder,
-            "Excel workbooks (*.xlsx)",
-        )
-        if name:
-            self.replace_department(name)
+        chosen = self.ask_workbooks("Replace a department's lines by its resubmitted workbook", several=False)
+        if isinstance(chosen, str):
+            self.replace_department(chosen)
 
     def _on_session_replaced(self, outcome: Resubmission) -> None:
         """The notes (lines added, removed, changed) or the problems, in the import report."""
