@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-__all__ = ["fsync", "replacing"]
+__all__ = ["fsync", "fsync_folder", "replacing"]
 
 
 def fsync(path: Path) -> None:
@@ -17,7 +17,8 @@ def fsync(path: Path) -> None:
         os.fsync(handle.fileno())
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries to disk (a file moved into it stays moved), where the file system can."""
     with contextlib.suppress(OSError):  # not every file system lets a folder be flushed
         handle = os.open(folder, os.O_RDONLY)
         try:
@@ -51,7 +52,7 @@ def replacing(
             fsync(temp)
         os.replace(temp, target)
         if durable:
-            _fsync_folder(folder)
+            fsync_folder(folder)
     except BaseException:
         with contextlib.suppress(OSError):
             temp.unlink()

@@ -68,7 +68,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
-from models.atomic import fsync
+from models.atomic import fsync, fsync_folder
 from models.domain import Plan
 from models.mapping import ImportMapping, MappingError
 from models.project_lock import (
@@ -316,7 +316,7 @@ def _write(target: Path, project: Project, *, keep_backup: bool) -> Path:
                 fsync(kept)
             os.replace(kept, damaged_path(real) if existing is _DAMAGED else backup_path(real))
         os.replace(temp, real)
-        _fsync_folder(folder)
+        fsync_folder(folder)
     except (OSError, sqlite3.Error) as error:
         raise ProjectError(f"{target}: cannot be saved ({error})") from None
     finally:
@@ -352,15 +352,6 @@ def _existing(real: Path) -> object:
     finally:
         connection.close()
     return _OURS
-
-
-def _fsync_folder(folder: Path) -> None:
-    with contextlib.suppress(OSError):  # not every file system lets a folder be flushed
-        handle = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(handle)
-        finally:
-            os.close(handle)
 
 
 # -- leftovers of killed saves ---------------------------------------------------------
