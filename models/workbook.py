@@ -246,10 +246,18 @@ class _Reader:
             self._hidden[sheet] = self.parts.hidden_columns(self.path, sheet)
         return self._hidden[sheet]
 
-    def lay_out(self, grid: _Grid | None, sheet: str, status: str, reason: str = "", **more: Any) -> None:
-        """Record how a sheet was read (or why not), with its first rows for the preview."""
-        preview = () if grid is None else _preview(grid.rows)
+    def lay_out(
+        self, rows: list[list[CellValue]], sheet: str, status: str, reason: str = "", **more: Any
+    ) -> None:
+        """Record how a sheet was read (or why not), with its first ``rows`` for the preview."""
+        preview = _preview(rows)
         self.layouts.append(SheetLayout(self.path.name, sheet, status, reason, preview=preview, **more))
+
+    @staticmethod
+    def first_rows(book: object, name: str) -> list[list[CellValue]]:
+        """The first rows of a sheet not read for lines, for the preview (not the whole sheet)."""
+        sheet = book.get_sheet_by_name(name)  # type: ignore[attr-defined]
+        return sheet.to_python(skip_empty_area=False, nrows=PREVIEW_ROWS)  # type: ignore[no-any-return]
 
     def issue(self, sheet: str, row: int | None, col: int | None, message: str) -> None:
         letter = column_letter(col + 1) if col is not None else None
@@ -814,7 +822,7 @@ class _BudgetReader:
             if not is_blank(v) or c in roles
         )
         self.reader.lay_out(
-            self.grid,
+            self.grid.rows,
             self.grid.name,
             status,
             reason,
@@ -1559,7 +1567,7 @@ def _read_department_sheets(
         if header_key(name) in _OTHER_SHEETS and reader.mapping.sheet(name).read is not True:
             said = f"Sheet {name!r} is skipped: by its name it holds no budget lines"
             reader.notes.append(said)
-            reader.lay_out(reader.grid(book, name), name, SheetStatus.SKIPPED, said)
+            reader.lay_out(reader.first_rows(book, name), name, SheetStatus.SKIPPED, said)
             continue
         grid = reader.grid(book, name)
         sheet = _Reader(reader.path)
@@ -1813,18 +1821,18 @@ def _lay_out_other_sheets(
     laid = {layout.sheet for layout in reader.layouts}
     functions_name, policy_name, rates_name = rule_sheets
     for name in unticked:
-        reader.lay_out(reader.grid(book, name), name, SheetStatus.SKIPPED, "not read, as chosen")
+        reader.lay_out(reader.first_rows(book, name), name, SheetStatus.SKIPPED, "not read, as chosen")
     for name in worksheets:
         if name in laid:
             continue
-        grid = reader.grid(book, name)
+        rows = reader.first_rows(book, name)
         if name == functions_name:
-            reader.lay_out(grid, name, SheetStatus.FUNCTIONS, "the functions' kinds, floors and caps")
+            reader.lay_out(rows, name, SheetStatus.FUNCTIONS, "the functions' kinds, floors and caps")
         elif name == policy_name:
-            reader.lay_out(grid, name, SheetStatus.POLICY, "the plan's settings")
+            reader.lay_out(rows, name, SheetStatus.POLICY, "the plan's settings")
         elif name == rates_name:
-            reader.lay_out(grid, name, SheetStatus.RATES, "exchange rates to the plan's currency")
+            reader.lay_out(rows, name, SheetStatus.RATES, "exchange rates to the plan's currency")
         elif name in hidden:
-            reader.lay_out(grid, name, SheetStatus.SKIPPED, "hidden: a hidden sheet is not read", hidden=True)
+            reader.lay_out(rows, name, SheetStatus.SKIPPED, "hidden: a hidden sheet is not read", hidden=True)
         else:
-            reader.lay_out(grid, name, SheetStatus.SKIPPED, "holds no budget lines the reader looks for")
+            reader.lay_out(rows, name, SheetStatus.SKIPPED, "holds no budget lines the reader looks for")
